@@ -1,0 +1,46 @@
+/* cgroups for sandboxes, created only beneath the cgroup rexecd runs in
+ * (/proc/self/cgroup), which is right under systemd's Delegate=yes.
+ *
+ * One interface, two backends: cgroup v2 (unified hierarchy) and v1 (one
+ * directory per controller: memory, pids, cpu). cgroup_manager_open picks
+ * the v2 backend when the unified hierarchy holds the memory and pids
+ * controllers, otherwise v1. */
+#ifndef REXEC_CGROUP_H
+#define REXEC_CGROUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cgroup_limits {
+	uint64_t memory_max_bytes;  /* 0 = no limit */
+	uint32_t pids_max;          /* 0 = no limit */
+	uint32_t cpu_max_percent;   /* of one CPU; 0 = no limit */
+};
+
+struct cgroup_manager;
+struct cgroup;
+
+/* Detects the hierarchy under root ("/sys/fs/cgroup") using
+ * self_cgroup_text (the contents of /proc/self/cgroup). Creates the
+ * "rexec" parent cgroup(s) beneath rexecd's own. Every hierarchy used must
+ * be a real cgroup filesystem, otherwise -EMEDIUMTYPE. With v2, when the
+ * controllers still have to be enabled, first moves every process of
+ * rexecd's own cgroup into its leaf "supervisor". */
+int cgroup_manager_open(const char *root, const char *self_cgroup_text,
+			struct cgroup_manager **out);
+/* Removes the "rexec" parent cgroup(s) if no sandbox cgroup is left in
+ * them, and frees mgr. */
+void cgroup_manager_close(struct cgroup_manager *mgr);
+/* Returns "v1" or "v2". */
+const char *cgroup_manager_version(const struct cgroup_manager *mgr);
+
+/* Creates the cgroup "name" under the rexec parent and applies limits. */
+int cgroup_create(struct cgroup_manager *mgr, const char *name,
+		  const struct cgroup_limits *limits, struct cgroup **out);
+/* Moves pid into the cgroup (every controller, for v1). */
+int cgroup_attach(struct cgroup *cg, pid_t pid);
+/* Removes the (empty) cgroup, retrying briefly while the kernel still
+ * counts exiting tasks, and frees cg. */
+int cgroup_destroy(struct cgroup *cg);
+
+#endif

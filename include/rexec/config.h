@@ -1,0 +1,69 @@
+/* rexecd.conf: one "Keyword value" per line, keywords case-insensitive,
+ * '#' starts a comment, blank lines ignored. etc/rexecd.conf documents
+ * every keyword and its default. */
+#ifndef REXEC_CONFIG_H
+#define REXEC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rexec/log.h"
+
+#define CONFIG_DEFAULT_PATH  "/etc/rexec/rexecd.conf"
+#define CONFIG_LISTEN_MAX    16
+#define CONFIG_ERROR_MAX     512
+#define CONFIG_LINE_MAX      1024  /* bytes per line, without the newline */
+
+struct config_listen {
+	char host[64];   /* numeric IPv4 or IPv6 address, no brackets */
+	uint16_t port;
+};
+
+struct config {
+	struct config_listen listen[CONFIG_LISTEN_MAX];
+	size_t listen_count;             /* ListenAddress, repeatable; default 0.0.0.0:22 */
+
+	char *state_dir;                 /* StateDirectory /var/lib/rexec */
+	char *audit_log;                 /* AuditLog /var/log/rexec/audit.jsonl */
+	enum log_level log_level;        /* LogLevel info */
+
+	uint32_t login_grace_time_s;     /* LoginGraceTime 30 (0 = no limit) */
+	uint32_t max_auth_tries;         /* MaxAuthTries 6 */
+	uint32_t max_sessions;           /* MaxSessions 10: channels per connection */
+	uint32_t max_startups;           /* MaxStartups 100: unauthenticated connections */
+
+	uid_t uid_base;                  /* UidBase 200000: first host uid given to users */
+	uint32_t uid_count;              /* UidsPerUser 65536: ids in each user's range */
+	char *shell;                     /* Shell /bin/bash */
+	char *sandbox_hostname;          /* SandboxHostname rexec */
+	uint32_t linger_s;               /* SandboxLinger 0: keep an idle sandbox this long */
+	uint64_t memory_max_bytes;       /* SandboxMemoryMax 512M */
+	uint32_t pids_max;               /* SandboxPidsMax 256 */
+	uint32_t cpu_max_percent;        /* SandboxCpuMax 100 (percent of one CPU, 0 = none) */
+
+	/* One bit per keyword that config_parse_line has set, so that a
+	 * repeated keyword is an error and the first ListenAddress replaces
+	 * the default. config_load clears it before reading a file. */
+	uint32_t keywords_seen;
+};
+
+/* Fills cfg with the defaults above. */
+void config_init(struct config *cfg);
+
+/* Reads path over the defaults already in cfg. On error returns a negative
+ * errno and writes "FILE:LINE: reason" (or "FILE: reason") into err. */
+int config_load(struct config *cfg, const char *path, char *err, size_t err_len);
+
+/* Parses one "Keyword value" line, for config_load and tests; line_no and
+ * path only label the error text. */
+int config_parse_line(struct config *cfg, const char *line, const char *path,
+		      unsigned line_no, char *err, size_t err_len);
+
+void config_free(struct config *cfg);
+
+/* Derived paths under state_dir, malloc'd. */
+char *config_host_key_path(const struct config *cfg);
+
+#endif

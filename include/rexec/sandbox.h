@@ -1,0 +1,56 @@
+/* Per-user sandboxes, as seen by the monitor.
+ *
+ * sandbox_create clones a process into new user, mount, pid, net, uts, ipc
+ * and cgroup namespaces, maps the user's host uid range, places it in the
+ * user's cgroup and waits until that process (the sandbox init, pid 1 in
+ * the sandbox) has built the filesystem and reported PROTO_READY. From then
+ * on the monitor talks to init over sandbox->control_fd with proto.h
+ * messages: PROTO_SPAWN starts a session (init forks it and answers
+ * PROTO_SPAWNED with the PTY master or pipe fds), PROTO_KILL signals a
+ * session's process group, and init sends PROTO_EXITED when a session's
+ * leader exits. sandbox_destroy kills everything in the sandbox and removes
+ * its cgroups. */
+#ifndef REXEC_SANDBOX_H
+#define REXEC_SANDBOX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rexec/cgroup.h"
+
+#define SANDBOX_SANDBOX_UID 1000  /* the login user inside every sandbox */
+#define SANDBOX_ERROR_MAX   512
+
+struct sandbox_params {
+	const char *user;          /* validated Rexec user name */
+	uid_t uid_base;            /* host uid mapped to uid 0 inside */
+	uint32_t uid_count;        /* size of the mapped range, > SANDBOX_SANDBOX_UID */
+	const char *home_dir;      /* host directory bind-mounted on /home/user */
+	const char *hostname;
+	const char *shell;         /* absolute path inside the sandbox root */
+	struct cgroup_limits limits;
+};
+
+struct sandbox {
+	char *user;
+	pid_t init_pid;            /* host pid of the sandbox init */
+	int pidfd;                 /* pidfd of init, or -1 */
+	int control_fd;            /* SOCK_SEQPACKET to init, O_CLOEXEC|O_NONBLOCK */
+	struct cgroup *cgroup;
+	unsigned session_count;    /* kept by the monitor */
+};
+
+/* Creates the user's home directory if missing: mode 0700, owned by the
+ * host uid and gid that are SANDBOX_SANDBOX_UID inside. */
+int sandbox_prepare_home(const struct sandbox_params *params, char *err, size_t err_len);
+
+/* Starts a sandbox and waits (at most a few seconds) for its init to be
+ * ready. On failure nothing of it remains and err says why. */
+int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *cgroups,
+		   struct sandbox **out, char *err, size_t err_len);
+
+/* SIGKILLs the sandbox init (the kernel then kills every process in its pid
+ * namespace), reaps it, removes its cgroups and frees sb. */
+void sandbox_destroy(struct sandbox *sb);
+
+#endif

@@ -1,0 +1,201 @@
+/* The audit stream: one JSON object per line. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rexec/audit.h"
+#include "rexec/log.h"
+#include "rexec/util.h"
+
+static int audit_fd = -1;
+
+int audit_open(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, r;
+
+	audit_close();
+	if (!path)
+		return 0;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	r = util_mkdir_p(dirname(dir), 0750);
+	if (r < 0)
+		return r;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	audit_fd = fd;
+	return 0;
+}
+
+void audit_close(void)
+{
+	if (audit_fd >= 0)
+		close(audit_fd);
+	audit_fd = -1;
+}
+
+/* A growable string for one event line. */
+struct line {
+	char *data;
+	size_t len, cap;
+	bool failed;
+};
+
+static void line_add(struct line *l, const char *s, size_t n)
+{
+	if (l->failed)
+		return;
+	if (l->len + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 256;
+		char *data;
+
+		while (cap < l->len + n + 1)
+			cap *= 2;
+		data = realloc(l->data, cap);
+		if (!data) {
+			l->failed = true;
+			return;
+		}
+		l->data = data;
+		l->cap = cap;
+	}
+	memcpy(l->data + l->len, s, n);
+	l->len += n;
+	l->data[l->len] = '\0';
+}
+
+static void line_addf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line_addf(struct line *l, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		line_add(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Appends s as a JSON string. Control characters and bytes that are not
+ * valid UTF-8 are escaped (the latter as \u00XX of the byte), so a client
+ * cannot break the line structure with the user name or command it sends. */
+static void line_add_json_string(struct line *l, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	line_add(l, "\"", 1);
+	for (; *p; p++) {
+		unsigned char c = *p;
+
+		if (c == '"' || c == '\\') {
+			line_add(l, "\\", 1);
+			line_add(l, (const char *)p, 1);
+		} else if (c == '\n') {
+			line_add(l, "\\n", 2);
+		} else if (c == '\t') {
+			line_add(l, "\\t", 2);
+		} else if (c < 0x20 || c == 0x7f || c >= 0x80) {
+			line_addf(l, "\\u%04x", c);
+		} else {
+			line_add(l, (const char *)p, 1);
+		}
+	}
+	line_add(l, "\"", 1);
+}
+
+static char *format_event(long long time_ms, const char *event, va_list ap)
+{
+	struct line l = {0};
+	time_t secs = (time_t)(time_ms / 1000);
+	struct tm tm;
+	char stamp[32];
+
+	if (!gmtime_r(&secs, &tm))
+		return NULL;
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	line_addf(&l, "{\"time\":\"%s.%03lldZ\",\"event\":", stamp, time_ms % 1000);
+	line_add_json_string(&l, event);
+
+	for (;;) {
+		enum audit_field_kind kind = va_arg(ap, enum audit_field_kind);
+		const char *name;
+
+		if (kind == AUDIT_END)
+			break;
+		name = va_arg(ap, const char *);
+		line_add(&l, ",", 1);
+		line_add_json_string(&l, name);
+		line_add(&l, ":", 1);
+		if (kind == AUDIT_STR) {
+			const char *value = va_arg(ap, const char *);
+
+			if (value)
+				line_add_json_string(&l, value);
+			else
+				line_add(&l, "null", 4);
+		} else {
+			line_addf(&l, "%lld", va_arg(ap, long long));
+		}
+	}
+	line_add(&l, "}\n", 2);
+
+	if (l.failed) {
+		free(l.data);
+		return NULL;
+	}
+	return l.data;
+}
+
+char *audit_format(long long time_ms, const char *event, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, event);
+	text = format_event(time_ms, event, ap);
+	va_end(ap);
+	return text;
+}
+
+int audit_event(const char *event, ...)
+{
+	struct timespec now;
+	va_list ap;
+	char *text;
+	int r;
+
+	if (audit_fd < 0)
+		return 0;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	va_start(ap, event);
+	text = format_event((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000, event, ap);
+	va_end(ap);
+	if (!text) {
+		log_error("audit: cannot format event %s: out of memory", event);
+		return -ENOMEM;
+	}
+
+	/* A single write on an O_APPEND fd keeps each line whole even with
+	 * several writers. */
+	r = util_write_all(audit_fd, text, strlen(text));
+	if (r < 0)
+		log_error("audit: cannot write event %s: %s", event, strerror(-r));
+	free(text);
+	return r;
+}

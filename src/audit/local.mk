@@ -1,0 +1,1 @@
+librexec_a_SOURCES += src/audit/audit.c

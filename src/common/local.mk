@@ -1,0 +1,7 @@
+librexec_a_SOURCES += \
+	src/common/log.c \
+	src/common/util.c \
+	src/common/buf.c \
+	src/common/proto.c \
+	src/common/username.c \
+	src/common/config.c

@@ -1,0 +1,1 @@
+librexec_a_SOURCES += src/monitor/monitor.c

@@ -1,0 +1,409 @@
+/* rexecctl: provisions Rexec users and their SSH public keys in the store.
+ *
+ * It edits the store's files directly, under the store's lock, and rexecd
+ * reads keys at each login, so a change applies at the next login without
+ * a restart. Exit status: 0 on success, 1 on failure, 2 on a usage error. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rexec/authkeys.h"
+#include "rexec/config.h"
+#include "rexec/log.h"
+#include "rexec/store.h"
+#include "rexec/username.h"
+#include "rexec/util.h"
+
+#define PROGRAM       "rexecctl"
+#define KEY_INPUT_MAX (1024 * 1024)
+
+#define EXIT_USAGE 2
+
+#define USERNAME_RULE                                                                              \
+	"expected a lowercase letter, then up to 31 lowercase letters, digits, '_' or '-'"
+
+struct command {
+	const char *noun;
+	const char *verb;
+	int arg_count;
+	int (*run)(struct store *st, char **args);
+};
+
+static void print_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " PROGRAM " [-f CONFIG] COMMAND\n"
+		"\n"
+		"Manages Rexec users and their SSH public keys in the store under the\n"
+		"StateDirectory of the configuration. Changes apply at the next login.\n"
+		"\n"
+		"Commands:\n"
+		"  user add NAME             add a user with the lowest free host uid range\n"
+		"  user del NAME             delete a user and its keys (the home is kept)\n"
+		"  user list                 list users, one per line, with their uid ranges\n"
+		"  key add USER FILE|-       add the public keys in FILE (- for stdin) to USER\n"
+		"  key list USER             list USER's keys as ssh-keygen -l prints them\n"
+		"  key del USER FINGERPRINT  delete USER's key with this SHA256:... fingerprint\n"
+		"\n"
+		"Options:\n"
+		"  -f, --config CONFIG       read CONFIG instead of " CONFIG_DEFAULT_PATH "\n"
+		"  -h, --help                print this help and exit\n"
+		"\n"
+		"Must be run as root. Exit status: 0 on success, 1 on failure, 2 on a usage\n"
+		"error.\n");
+}
+
+__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROGRAM ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAILURE;
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROGRAM ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry '" PROGRAM " --help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static unsigned last_uid(const struct store *st, const struct store_user *user)
+{
+	return (unsigned)user->uid_base + st->uid_count - 1;
+}
+
+/* ---- user commands ---- */
+
+static int run_user_add(struct store *st, char **args)
+{
+	const char *name = args[0];
+	struct store_user user;
+	int r;
+
+	if (!username_is_valid(name))
+		return fail("cannot add user \"%s\": invalid user name (" USERNAME_RULE ")", name);
+	r = store_user_add(st, name, &user);
+	if (r == -EEXIST)
+		return fail("cannot add user %s: the user already exists", name);
+	if (r == -ENOSPC)
+		return fail("cannot add user %s: no free uid range is left after UidBase %u in "
+			    "ranges of UidsPerUser %u",
+			    name, (unsigned)st->uid_base, st->uid_count);
+	if (r < 0)
+		return fail("cannot add user %s: %s", name, strerror(-r));
+
+	printf("added user %s with host uids %u-%u\n", name, (unsigned)user.uid_base,
+	       last_uid(st, &user));
+	return EXIT_SUCCESS;
+}
+
+static int run_user_del(struct store *st, char **args)
+{
+	const char *name = args[0];
+	cleanup_free char *home = NULL;
+	int r;
+
+	if (!username_is_valid(name))
+		return fail("cannot delete user \"%s\": invalid user name (" USERNAME_RULE ")",
+			    name);
+	r = store_user_del(st, name);
+	if (r == -ENOENT)
+		return fail("cannot delete user %s: user not found", name);
+	if (r < 0)
+		return fail("cannot delete user %s: %s", name, strerror(-r));
+
+	home = store_home_path(st, name);
+	printf("deleted user %s; the home directory %s was kept\n", name, home ? home : "");
+	return EXIT_SUCCESS;
+}
+
+static int run_user_list(struct store *st, char **args)
+{
+	cleanup_free struct store_user *users = NULL;
+	size_t count = 0;
+	int r = store_user_list(st, &users, &count);
+
+	if (r < 0)
+		return fail("cannot list users in %s/users: %s", st->state_dir, strerror(-r));
+	for (size_t i = 0; i < count; i++)
+		printf("%s %u-%u\n", users[i].name, (unsigned)users[i].uid_base,
+		       last_uid(st, &users[i]));
+	return EXIT_SUCCESS;
+}
+
+/* ---- key commands ---- */
+
+static int read_stdin(char **out)
+{
+	cleanup_free char *data = malloc(KEY_INPUT_MAX + 1);
+	size_t len = 0;
+
+	if (!data)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, data + len, KEY_INPUT_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > KEY_INPUT_MAX)
+			return -EFBIG;
+	}
+	data[len] = '\0';
+	if (strlen(data) != len)
+		return -EBADMSG;
+	*out = data;
+	data = NULL;
+	return 0;
+}
+
+static int read_key_input(const char *file, char **out)
+{
+	size_t len;
+	int r;
+
+	if (strcmp(file, "-") == 0)
+		return read_stdin(out);
+	r = util_read_file(file, KEY_INPUT_MAX, out, &len);
+	if (r == 0 && strlen(*out) != len) {
+		free(*out);
+		*out = NULL;
+		return -EBADMSG;
+	}
+	return r;
+}
+
+static int run_key_add(struct store *st, char **args)
+{
+	const char *user = args[0], *file = args[1];
+	const char *source = strcmp(file, "-") == 0 ? "standard input" : file;
+	cleanup_free char *text = NULL;
+	char err[512];
+	int r;
+
+	if (!username_is_valid(user))
+		return fail("cannot add keys for \"%s\": invalid user name (" USERNAME_RULE ")",
+			    user);
+	r = read_key_input(file, &text);
+	if (r == -EFBIG)
+		return fail("cannot read %s: larger than %d bytes", source, KEY_INPUT_MAX);
+	if (r == -EBADMSG)
+		return fail("cannot read %s: it contains a NUL byte", source);
+	if (r < 0)
+		return fail("cannot read %s: %s", source, strerror(-r));
+
+	r = store_key_add(st, user, text, err, sizeof(err));
+	if (r == -ENOENT)
+		return fail("cannot add keys for %s: user not found", user);
+	if ((r == -EINVAL || r == -ENODATA || r == -EFBIG) && err[0])
+		return fail("cannot add keys for %s: %s: %s", user, source, err);
+	if (r < 0)
+		return fail("cannot add keys for %s: %s", user, strerror(-r));
+
+	if (r == 0)
+		printf("no key added for %s: every key in %s is already present\n", user, source);
+	else
+		printf("added %d key%s for %s\n", r, r == 1 ? "" : "s", user);
+	return EXIT_SUCCESS;
+}
+
+/* Prints text with control characters replaced by '?', so that a key
+ * comment cannot send escape sequences to the administrator's terminal. */
+static void print_sanitized(const char *text)
+{
+	for (; *text; text++)
+		putchar((unsigned char)*text < 0x20 || *text == 0x7f ? '?' : *text);
+}
+
+static int print_key(const struct authkey *key)
+{
+	char fingerprint[AUTHKEYS_FINGERPRINT_MAX];
+	int r = authkey_fingerprint(key->blob, key->blob_len, fingerprint, sizeof(fingerprint));
+
+	if (r < 0)
+		return r;
+	/* ssh-keygen -l prints "no comment" for a key without one. */
+	printf("%u %s ", key->bits, fingerprint);
+	print_sanitized(key->comment[0] ? key->comment : "no comment");
+	printf(" (%s)\n", authkey_type_label(key->type));
+	return 0;
+}
+
+static int run_key_list(struct store *st, char **args)
+{
+	const char *user = args[0];
+	struct authkey *keys = NULL;
+	size_t count = 0;
+	int r;
+
+	if (!username_is_valid(user))
+		return fail("cannot list keys of \"%s\": invalid user name (" USERNAME_RULE ")",
+			    user);
+	r = store_key_list(st, user, &keys, &count);
+	if (r == -ENOENT)
+		return fail("cannot list keys of %s: user not found", user);
+	if (r < 0)
+		return fail("cannot list keys of %s: %s", user, strerror(-r));
+
+	for (size_t i = 0; i < count && r == 0; i++)
+		r = print_key(&keys[i]);
+	for (size_t i = 0; i < count; i++)
+		authkey_free(&keys[i]);
+	free(keys);
+	if (r < 0)
+		return fail("cannot compute a key fingerprint: %s", strerror(-r));
+	return EXIT_SUCCESS;
+}
+
+static int run_key_del(struct store *st, char **args)
+{
+	const char *user = args[0], *fingerprint = args[1];
+	struct store_user record;
+	int r;
+
+	if (!username_is_valid(user))
+		return fail("cannot delete key of \"%s\": invalid user name (" USERNAME_RULE ")",
+			    user);
+	if (strncmp(fingerprint, "SHA256:", 7) != 0)
+		return fail("cannot delete key of %s: invalid fingerprint \"%s\" (expected "
+			    "SHA256:... as " PROGRAM " key list prints it)",
+			    user, fingerprint);
+
+	r = store_user_get(st, user, &record);
+	if (r == -ENOENT)
+		return fail("cannot delete key of %s: user not found", user);
+	if (r < 0)
+		return fail("cannot delete key of %s: %s", user, strerror(-r));
+
+	r = store_key_del(st, user, fingerprint);
+	if (r == -ENOENT)
+		return fail("cannot delete key of %s: no key with fingerprint %s", user,
+			    fingerprint);
+	if (r < 0)
+		return fail("cannot delete key of %s: %s", user, strerror(-r));
+
+	printf("deleted key %s of %s\n", fingerprint, user);
+	return EXIT_SUCCESS;
+}
+
+/* ---- main ---- */
+
+static const struct command commands[] = {
+	{ "user", "add", 1, run_user_add },
+	{ "user", "del", 1, run_user_del },
+	{ "user", "list", 0, run_user_list },
+	{ "key", "add", 2, run_key_add },
+	{ "key", "list", 1, run_key_list },
+	{ "key", "del", 2, run_key_del },
+};
+
+static const struct command *find_command(int argc, char **argv, const char **problem)
+{
+	*problem = "missing command";
+	if (argc < 2)
+		return NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const struct command *cmd = &commands[i];
+
+		if (strcmp(argv[0], cmd->noun) != 0 || strcmp(argv[1], cmd->verb) != 0)
+			continue;
+		if (argc - 2 != cmd->arg_count) {
+			*problem = argc - 2 < cmd->arg_count ? "missing argument" : "too many "
+										    "arguments";
+			return NULL;
+		}
+		return cmd;
+	}
+	*problem = "unknown command";
+	return NULL;
+}
+
+static int open_store(const char *config_path, struct store *st)
+{
+	struct config cfg;
+	char err[CONFIG_ERROR_MAX];
+	int r;
+
+	config_init(&cfg);
+	r = config_load(&cfg, config_path, err, sizeof(err));
+	if (r < 0) {
+		config_free(&cfg);
+		return fail("%s", err);
+	}
+
+	r = store_open(st, cfg.state_dir, cfg.uid_base, cfg.uid_count);
+	if (r < 0)
+		fail("cannot open the store in %s: %s", cfg.state_dir, strerror(-r));
+	config_free(&cfg);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = CONFIG_DEFAULT_PATH;
+	const struct command *cmd;
+	const char *problem;
+	struct store st;
+	int opt, status;
+
+	/* "+" stops at the first command word, so "key add USER -" keeps "-";
+	 * ":" makes a missing option argument distinguishable. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:f:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			config_path = optarg;
+			break;
+		case 'h':
+			print_usage(stdout);
+			return EXIT_SUCCESS;
+		case ':':
+			return usage_error("option %s requires an argument", argv[optind - 1]);
+		default:
+			return usage_error("invalid option %s", argv[optind - 1]);
+		}
+	}
+	cmd = find_command(argc - optind, argv + optind, &problem);
+	if (!cmd)
+		return usage_error("%s", problem);
+
+	if (geteuid() != 0)
+		return fail("must be run as root, because the store is readable only by root");
+	log_init(PROGRAM, false, LOG_LEVEL_WARN);
+
+	status = open_store(config_path, &st);
+	if (status != EXIT_SUCCESS)
+		return status;
+	status = cmd->run(&st, argv + optind + 2);
+	store_close(&st);
+
+	if (fflush(stdout) != 0 && status == EXIT_SUCCESS)
+		return fail("cannot write to standard output: %s", strerror(errno));
+	return status;
+}

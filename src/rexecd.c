@@ -1,0 +1,129 @@
+/* rexecd: the Rexec SSH session gateway.
+ *
+ * Starts as root, reads the configuration, opens the listening sockets and
+ * the audit log, then becomes the monitor, which starts the network
+ * process (see monitor.h and server.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libssh/libssh.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rexec/audit.h"
+#include "rexec/config.h"
+#include "rexec/listener.h"
+#include "rexec/log.h"
+#include "rexec/monitor.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: rexecd [-t] [-e] [-d] [-f CONFIG]\n"
+		"  -f CONFIG  configuration file (default %s)\n"
+		"  -t         check the configuration and exit\n"
+		"  -e         log to standard error instead of syslog\n"
+		"  -d         log at debug level\n"
+		"  -h         show this help\n",
+		CONFIG_DEFAULT_PATH);
+}
+
+static int open_listeners(const struct config *cfg, int *fds)
+{
+	for (size_t i = 0; i < cfg->listen_count; i++) {
+		const struct config_listen *addr = &cfg->listen[i];
+
+		fds[i] = listener_open(addr);
+		if (fds[i] < 0) {
+			log_error("cannot listen on %s port %u: %s", addr->host, addr->port,
+				  strerror(-fds[i]));
+			while (i-- > 0)
+				close(fds[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = CONFIG_DEFAULT_PATH;
+	bool test_only = false, to_stderr = false, debug = false;
+	char err[CONFIG_ERROR_MAX];
+	int listen_fds[CONFIG_LISTEN_MAX];
+	struct config cfg;
+	int opt, r;
+
+	while ((opt = getopt(argc, argv, "f:tedh")) != -1) {
+		switch (opt) {
+		case 'f':
+			config_path = optarg;
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'e':
+			to_stderr = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	config_init(&cfg);
+	r = config_load(&cfg, config_path, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "rexecd: %s\n", err);
+		return 1;
+	}
+	if (test_only) {
+		config_free(&cfg);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "rexecd: must run as root (it creates namespaces and cgroups)\n");
+		return 1;
+	}
+
+	log_init("rexecd", !to_stderr, debug ? LOG_LEVEL_DEBUG : cfg.log_level);
+	if (ssh_init() != SSH_OK) {
+		log_error("libssh initialisation failed");
+		return 1;
+	}
+
+	r = audit_open(cfg.audit_log);
+	if (r < 0) {
+		log_error("cannot open audit log %s: %s", cfg.audit_log, strerror(-r));
+		return 1;
+	}
+	if (open_listeners(&cfg, listen_fds) < 0)
+		return 1;
+
+	r = monitor_run(&(struct monitor_params){
+		.cfg = &cfg,
+		.config_path = config_path,
+		.listen_fds = listen_fds,
+		.listen_count = cfg.listen_count,
+	});
+
+	for (size_t i = 0; i < cfg.listen_count; i++)
+		close(listen_fds[i]);
+	audit_close();
+	ssh_finalize();
+	config_free(&cfg);
+	return r;
+}

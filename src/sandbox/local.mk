@@ -1,0 +1,9 @@
+librexec_a_SOURCES += src/sandbox/sandbox.c
+librexec_a_SOURCES += src/sandbox/init.c
+librexec_a_SOURCES += src/sandbox/spawn.c
+librexec_a_SOURCES += src/sandbox/mounts.c
+librexec_a_SOURCES += src/sandbox/netns.c
+librexec_a_SOURCES += src/sandbox/caps.c
+librexec_a_SOURCES += src/sandbox/cgroup.c
+librexec_a_SOURCES += src/sandbox/cgroup-v1.c
+librexec_a_SOURCES += src/sandbox/cgroup-v2.c

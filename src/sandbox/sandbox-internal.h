@@ -1,0 +1,77 @@
+/* Internal interface of the sandbox module: the steps the sandbox init runs
+ * inside its new namespaces. Calls run one way: sandbox.c starts init.c,
+ * which calls the steps (mounts.c, netns.c, caps.c, spawn.c); no step calls
+ * back.
+ *
+ * Everything declared here runs in the cloned child, which shares nothing
+ * with the monitor but a copy of its memory. Steps report failure as a
+ * negative errno plus a message in err, never through the log, because
+ * init's only channel to the monitor is the control socket. */
+#ifndef REXEC_SANDBOX_INTERNAL_H
+#define REXEC_SANDBOX_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "rexec/proto.h"
+
+/* Paths inside the sandbox. */
+#define SANDBOX_HOME_PATH "/home/user"
+#define SANDBOX_PATH_ENV  "PATH=/usr/local/bin:/usr/bin:/bin"
+
+/* Arguments the monitor passes to the sandbox init in the cloned memory. */
+struct sandbox_init_args {
+	int control_fd;   /* SOCK_SEQPACKET to the monitor */
+	int home_tree_fd; /* detached mount of the host home directory */
+	const char *hostname;
+	const char *shell; /* absolute path inside the sandbox */
+};
+
+/* Runs the sandbox init: waits for the release byte, sets up the sandbox,
+ * reports PROTO_READY and serves the monitor until the control socket
+ * closes. Never returns. */
+__attribute__((noreturn)) void sandbox_init_main(const struct sandbox_init_args *args);
+
+/* mounts.c: builds the sandbox root on a fresh tmpfs, still beneath the
+ * host's root. Returns an O_PATH fd of the new root in *root_fd. */
+int sandbox_mounts_build(const struct sandbox_init_args *args, int *root_fd, char *err,
+			 size_t err_len);
+/* mounts.c: makes root_fd the root of the mount namespace, detaches the
+ * host's root and makes the new root's own tmpfs read-only. */
+int sandbox_mounts_pivot(int root_fd, char *err, size_t err_len);
+
+/* netns.c: brings up the loopback interface of the new network namespace
+ * and lets unprivileged users bind ports below 1024 there. */
+int sandbox_netns_setup(char *err, size_t err_len);
+
+/* caps.c: reduces the bounding set and init's own capabilities to the
+ * set a sandbox keeps. */
+int sandbox_caps_limit(char *err, size_t err_len);
+
+/* spawn.c: starts the session that req requests. On success fills reply
+ * (pid, fds, want_pty) and returns the session leader's pid. On failure
+ * returns a negative errno and sets reply->error and reply->message. */
+pid_t sandbox_spawn_session(const struct proto_msg *req, const char *shell,
+			    struct proto_msg *reply);
+
+/* Formats "<what>: <strerror(-r)>" into err and returns r (a negative
+ * errno), so a failing step can `return sandbox_fail(...)`. */
+__attribute__((format(printf, 4, 5))) static inline int sandbox_fail(char *err, size_t err_len,
+								     int r, const char *fmt, ...)
+{
+	size_t used;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	used = strlen(err);
+	if (used < err_len)
+		snprintf(err + used, err_len - used, ": %s", strerror(-r));
+	return r;
+}
+
+#endif

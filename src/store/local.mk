@@ -1,0 +1,3 @@
+librexec_a_SOURCES += \
+	src/store/authkeys.c \
+	src/store/store.c

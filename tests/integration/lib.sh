@@ -1,0 +1,208 @@
+# Shared helpers for integration tests: start a real rexecd on 127.0.0.1
+# in a temporary directory, provision users with real keys, drive the real
+# OpenSSH client, and remove everything again, also on failure.
+#
+# Sourced by run; a test file defines functions named test_*.
+
+: "${REXEC_BUILD:?REXEC_BUILD must point at a build directory}"
+REXECD=$REXEC_BUILD/rexecd
+REXECCTL=$REXEC_BUILD/rexecctl
+
+# Each test run gets its own uid ranges, away from the demo's default.
+RX_UID_BASE=${RX_UID_BASE:-3000000}
+
+rx_free_port() {
+	local port
+	for _ in $(seq 50); do
+		port=$((20000 + RANDOM % 20000))
+		if ! ss -Htln "sport = :$port" | grep -q .; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Starts rexecd; extra config lines may be passed as arguments.
+rx_start() {
+	RX_DIR=$(mktemp -d /tmp/rexec-it.XXXXXX)
+	chmod 755 "$RX_DIR"
+	RX_PORT=$(rx_free_port)
+	RX_CONF=$RX_DIR/rexecd.conf
+	mkdir -p "$RX_DIR/keys"
+	{
+		echo "ListenAddress 127.0.0.1:$RX_PORT"
+		echo "StateDirectory $RX_DIR/state"
+		echo "AuditLog $RX_DIR/audit.jsonl"
+		echo "LogLevel debug"
+		echo "UidBase $RX_UID_BASE"
+		for line in "$@"; do echo "$line"; done
+	} > "$RX_CONF"
+	"$REXECD" -e -f "$RX_CONF" > "$RX_DIR/rexecd.log" 2>&1 &
+	RX_PID=$!
+	for _ in $(seq 100); do
+		if ss -Htln "sport = :$RX_PORT" | grep -q .; then
+			return 0
+		fi
+		if ! kill -0 "$RX_PID" 2>/dev/null; then
+			break
+		fi
+		sleep 0.05
+	done
+	echo "# rexecd did not start:" >&2
+	sed 's/^/#   /' "$RX_DIR/rexecd.log" >&2
+	return 1
+}
+
+# Stops rexecd and removes the temporary directory. Safe to call twice.
+rx_stop() {
+	if [ -n "${RX_PID:-}" ]; then
+		kill -TERM "$RX_PID" 2>/dev/null || true
+		for _ in $(seq 100); do
+			kill -0 "$RX_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$RX_PID" 2>/dev/null; then
+			echo "# rexecd did not stop on SIGTERM; killing it" >&2
+			kill -KILL "$RX_PID" 2>/dev/null || true
+		fi
+		wait "$RX_PID" 2>/dev/null || true
+		RX_PID=
+	fi
+	rx_kill_leftovers
+	if [ -n "${RX_DIR:-}" ] && [ -d "$RX_DIR" ]; then
+		rm -rf "$RX_DIR"
+	fi
+	RX_DIR=
+}
+
+# Last-resort cleanup: processes in this run's uid ranges and cgroups left
+# by a crashed rexecd. A passing test never needs it; the leftover test
+# checks the daemon's own cleanup before this runs.
+rx_kill_leftovers() {
+	local pids
+	pids=$(rx_sandbox_pids)
+	if [ -n "$pids" ]; then
+		echo "# killing leftover sandbox processes: $pids" >&2
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null || true
+	fi
+	local dir
+	for dir in $(rx_cgroup_dirs); do
+		rmdir "$dir" 2>/dev/null || true
+	done
+}
+
+# Prints the pids of processes whose host uid lies in this run's ranges.
+rx_sandbox_pids() {
+	ps -e -o pid=,uid= | awk -v lo="$RX_UID_BASE" -v hi="$((RX_UID_BASE + 64 * 65536))" \
+		'$2 >= lo && $2 < hi { print $1 }'
+}
+
+# Prints sandbox cgroup directories of this rexecd (beneath our own cgroup).
+rx_cgroup_dirs() {
+	local line ctrl path
+	while IFS= read -r line; do
+		ctrl=${line#*:}
+		path=${ctrl#*:}
+		ctrl=${ctrl%%:*}
+		case $ctrl in
+		memory | pids | cpu | cpu,cpuacct)
+			find "/sys/fs/cgroup/$ctrl$path/rexec" -mindepth 1 -maxdepth 1 -type d 2>/dev/null || true
+			;;
+		"")
+			find "/sys/fs/cgroup$path/rexec" -mindepth 1 -maxdepth 1 -type d 2>/dev/null || true
+			;;
+		esac
+	done < /proc/self/cgroup | sort -u
+}
+
+# Creates a user with a fresh ed25519 key pair: rx_user NAME
+rx_user() {
+	local name=$1
+	ssh-keygen -q -t ed25519 -N '' -C "$name@test" -f "$RX_DIR/keys/$name"
+	"$REXECCTL" -f "$RX_CONF" user add "$name" > /dev/null
+	"$REXECCTL" -f "$RX_CONF" key add "$name" "$RX_DIR/keys/$name.pub" > /dev/null
+}
+
+rx_ssh_opts() {
+	echo -p "$RX_PORT" -o StrictHostKeyChecking=no -o "UserKnownHostsFile=$RX_DIR/known_hosts" \
+		-o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10 -o IdentitiesOnly=yes \
+		-F /dev/null
+}
+
+# Runs ssh as NAME with NAME's key: rx_ssh NAME [ssh args...] [command]
+rx_ssh() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2046
+	timeout 60 ssh $(rx_ssh_opts) -i "$RX_DIR/keys/$name" "$name@127.0.0.1" "$@"
+}
+
+# Starts ssh as NAME in the background and sets RX_BG_PID to the pid of
+# its `timeout` wrapper, which passes a SIGTERM on to ssh:
+# rx_ssh_bg NAME [ssh args...] [command]
+rx_ssh_bg() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2046
+	timeout 60 ssh $(rx_ssh_opts) -i "$RX_DIR/keys/$name" "$name@127.0.0.1" "$@" &
+	RX_BG_PID=$!
+}
+
+# Runs ssh as NAME with another key file: rx_ssh_key NAME KEYFILE [args...]
+rx_ssh_key() {
+	local name=$1 key=$2
+	shift 2
+	# shellcheck disable=SC2046
+	timeout 60 ssh $(rx_ssh_opts) -i "$key" "$name@127.0.0.1" "$@"
+}
+
+# Waits until the command succeeds, at most SECONDS: rx_wait_for SECONDS cmd...
+rx_wait_for() {
+	local seconds=$1
+	shift
+	local deadline=$((SECONDS + seconds))
+	while [ $SECONDS -lt $deadline ]; do
+		if "$@"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	"$@"
+}
+
+# Assertions print what differed, so a failing test explains itself.
+assert_eq() {
+	if [ "$1" != "$2" ]; then
+		echo "# expected: $2" >&2
+		echo "# actual:   $1" >&2
+		[ -n "${3:-}" ] && echo "# $3" >&2
+		return 1
+	fi
+}
+
+assert_contains() {
+	if ! grep -qF -- "$2" <<< "$1"; then
+		echo "# expected to contain: $2" >&2
+		echo "# actual: $(head -c 2000 <<< "$1")" >&2
+		return 1
+	fi
+}
+
+assert_not_contains() {
+	if grep -qF -- "$2" <<< "$1"; then
+		echo "# expected not to contain: $2" >&2
+		echo "# actual: $(head -c 2000 <<< "$1")" >&2
+		return 1
+	fi
+}
+
+# Prints the audit events of the given type as JSON lines.
+rx_audit() {
+	grep -F "\"event\":\"$1\"" "$RX_DIR/audit.jsonl" || true
+}
+
+# rx_wait_for runs its checks in a new bash; these must exist there.
+export RX_UID_BASE
+export -f rx_sandbox_pids rx_cgroup_dirs

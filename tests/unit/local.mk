@@ -1,0 +1,28 @@
+# One cmocka program per module; scripts/test runs them with TAP output.
+UNIT_LIBS = $(REXEC_LIBS) $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+check_PROGRAMS += tests/unit/test_config
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_username
+tests_unit_test_username_SOURCES = tests/unit/test_username.c
+tests_unit_test_username_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_username_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_authkeys
+tests_unit_test_authkeys_SOURCES = tests/unit/test_authkeys.c tests/unit/test_keys.h
+tests_unit_test_authkeys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_authkeys_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_store
+tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/test_keys.h
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_cgroup
+tests_unit_test_cgroup_SOURCES = tests/unit/test_cgroup.c
+tests_unit_test_cgroup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cgroup_LDADD = $(UNIT_LIBS)
