@@ -18,6 +18,7 @@
 #include "rexec/listener.h"
 #include "rexec/log.h"
 #include "rexec/monitor.h"
+#include "rexec/proctitle.h"
 
 static void usage(FILE *out)
 {
@@ -27,6 +28,7 @@ static void usage(FILE *out)
 		"  -t         check the configuration and exit\n"
 		"  -e         log to standard error instead of syslog\n"
 		"  -d         log at debug level\n"
+		"  -V         show the version\n"
 		"  -h         show this help\n",
 		CONFIG_DEFAULT_PATH);
 }
@@ -57,7 +59,8 @@ int main(int argc, char **argv)
 	struct config cfg;
 	int opt, r;
 
-	while ((opt = getopt(argc, argv, "f:tedh")) != -1) {
+	argv = proctitle_init(argc, argv);
+	while ((opt = getopt(argc, argv, "f:tedhV")) != -1) {
 		switch (opt) {
 		case 'f':
 			config_path = optarg;
@@ -73,6 +76,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("rexecd %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -16,7 +16,8 @@ void audit_close(void);
 enum audit_field_kind {
 	AUDIT_END = 0,
 	AUDIT_STR,   /* const char *name, const char *value (NULL is written as null) */
-	AUDIT_INT,   /* const char *name, long long value */
+	AUDIT_INT,   /* const char *name, long long value (pass a long long) */
+	AUDIT_BOOL,  /* const char *name, int value: written as true or false */
 };
 
 /* Writes one event, for example:

@@ -21,14 +21,15 @@ struct cgroup_manager;
 struct cgroup;
 
 /* Detects the hierarchy under root ("/sys/fs/cgroup") using
- * self_cgroup_text (the contents of /proc/self/cgroup). Creates the
- * "rexec" parent cgroup(s) beneath rexecd's own. Every hierarchy used must
+ * self_cgroup_text (the contents of /proc/self/cgroup). Creates the parent
+ * cgroup(s) named parent_name (NULL: "rexec") beneath rexecd's own; two
+ * rexecd instances in one cgroup need different parent names. Every hierarchy used must
  * be a real cgroup filesystem, otherwise -EMEDIUMTYPE. With v2, when the
  * controllers still have to be enabled, first moves every process of
  * rexecd's own cgroup into its leaf "supervisor". */
-int cgroup_manager_open(const char *root, const char *self_cgroup_text,
+int cgroup_manager_open(const char *root, const char *self_cgroup_text, const char *parent_name,
 			struct cgroup_manager **out);
-/* Removes the "rexec" parent cgroup(s) if no sandbox cgroup is left in
+/* Removes the parent cgroup(s) if no sandbox cgroup is left in
  * them, and frees mgr. */
 void cgroup_manager_close(struct cgroup_manager *mgr);
 /* Returns "v1" or "v2". */

@@ -11,7 +11,11 @@
 
 #include "rexec/log.h"
 
-#define CONFIG_DEFAULT_PATH  "/etc/rexec/rexecd.conf"
+/* SYSCONFDIR is configure's --sysconfdir (use --sysconfdir=/etc). */
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define CONFIG_DEFAULT_PATH  SYSCONFDIR "/rexec/rexecd.conf"
 #define CONFIG_LISTEN_MAX    16
 #define CONFIG_ERROR_MAX     512
 #define CONFIG_LINE_MAX      1024  /* bytes per line, without the newline */
@@ -42,6 +46,15 @@ struct config {
 	uint64_t memory_max_bytes;       /* SandboxMemoryMax 512M */
 	uint32_t pids_max;               /* SandboxPidsMax 256 */
 	uint32_t cpu_max_percent;        /* SandboxCpuMax 100 (percent of one CPU, 0 = none) */
+	char *cgroup_name;               /* CgroupName rexec: parent cgroup beneath rexecd's own */
+
+	/* AcceptEnv "LANG LC_* TERM COLORTERM TZ": variable names a client may
+	 * set; a trailing '*' matches any suffix. */
+	char **accept_env;
+	size_t accept_env_count;
+	uint32_t client_alive_interval_s; /* ClientAliveInterval 15 (0 = no keepalive requests) */
+	uint32_t client_alive_count_max;  /* ClientAliveCountMax 3 unanswered requests */
+	uint32_t idle_timeout_s;          /* IdleTimeout 0: no session data this long ends it */
 
 	/* One bit per keyword that config_parse_line has set, so that a
 	 * repeated keyword is an error and the first ListenAddress replaces
@@ -62,6 +75,9 @@ int config_parse_line(struct config *cfg, const char *line, const char *path,
 		      unsigned line_no, char *err, size_t err_len);
 
 void config_free(struct config *cfg);
+
+/* Returns true if AcceptEnv lets a client set the variable name. */
+bool config_env_accepted(const struct config *cfg, const char *name);
 
 /* Derived paths under state_dir, malloc'd. */
 char *config_host_key_path(const struct config *cfg);

@@ -34,7 +34,7 @@ enum proto_type {
 	PROTO_SESSION_CLOSE,   /* session_id: the client is gone, end it */
 
 	/* monitor -> network process */
-	PROTO_KEY_RESULT,      /* status: 1 allowed, 0 denied */
+	PROTO_KEY_RESULT,      /* status: PROTO_KEY_* below */
 	PROTO_SESSION_OPENED,  /* request_id, session_id, error, message; fds */
 	PROTO_SESSION_EXITED,  /* session_id, status (a wait status) */
 
@@ -49,6 +49,10 @@ enum proto_type {
 
 	PROTO_TYPE_MAX,
 };
+
+/* PROTO_KEY_RESULT status values. An unknown user is told apart only for
+ * the audit log; the client gets the same failure either way. */
+enum { PROTO_KEY_DENIED = 0, PROTO_KEY_ALLOWED = 1, PROTO_KEY_UNKNOWN_USER = 2 };
 
 /* The fds that come with PROTO_SESSION_OPENED and PROTO_SPAWNED when
  * error is 0: one PTY master when want_pty was set, otherwise the

@@ -148,6 +148,11 @@ static char *format_event(long long time_ms, const char *event, va_list ap)
 				line_add_json_string(&l, value);
 			else
 				line_add(&l, "null", 4);
+		} else if (kind == AUDIT_BOOL) {
+			if (va_arg(ap, int))
+				line_add(&l, "true", 4);
+			else
+				line_add(&l, "false", 5);
 		} else {
 			line_addf(&l, "%lld", va_arg(ap, long long));
 		}

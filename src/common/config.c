@@ -31,6 +31,7 @@ enum value_kind {
 	VALUE_NUMBER,    /* uint32_t */
 	VALUE_SIZE,      /* uint64_t bytes; suffix K, M or G; 0 or at least min */
 	VALUE_HOSTNAME,  /* char * */
+	VALUE_ENV_LIST,  /* variable name patterns, separated by spaces or commas */
 };
 
 struct keyword {
@@ -62,9 +63,17 @@ static const struct keyword keywords[] = {
 	  UINT64_MAX },
 	{ "SandboxPidsMax", VALUE_NUMBER, FIELD(pids_max), 0, UINT32_MAX },
 	{ "SandboxCpuMax", VALUE_NUMBER, FIELD(cpu_max_percent), 0, UINT32_MAX },
+	{ "CgroupName", VALUE_HOSTNAME, FIELD(cgroup_name), 0, 0 },
+	{ "AcceptEnv", VALUE_ENV_LIST, 0, 0, 0 },
+	{ "ClientAliveInterval", VALUE_DURATION, FIELD(client_alive_interval_s), 0, 86400 },
+	{ "ClientAliveCountMax", VALUE_NUMBER, FIELD(client_alive_count_max), 1, 1000 },
+	{ "IdleTimeout", VALUE_DURATION, FIELD(idle_timeout_s), 0, UINT32_MAX },
 };
 
 _Static_assert(ARRAY_SIZE(keywords) <= 32, "keywords_seen has one bit per keyword");
+
+static int set_env_list(struct config *cfg, const char *text);
+static void free_env_list(struct config *cfg);
 
 /* The context of one line, for error messages. */
 struct line_ctx {
@@ -123,6 +132,23 @@ void config_init(struct config *cfg)
 	cfg->memory_max_bytes = 512ULL * 1024 * 1024;
 	cfg->pids_max = 256;
 	cfg->cpu_max_percent = 100;
+	cfg->cgroup_name = strdup("rexec");
+
+	/* Locale and terminal description only: nothing that changes how a
+	 * program loads (LD_*, BASH_ENV) or finds commands (PATH). */
+	set_env_list(cfg, "LANG LC_* TERM COLORTERM TZ");
+	cfg->client_alive_interval_s = 15;
+	cfg->client_alive_count_max = 3;
+	cfg->idle_timeout_s = 0;
+}
+
+static void free_env_list(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->accept_env_count; i++)
+		free(cfg->accept_env[i]);
+	free(cfg->accept_env);
+	cfg->accept_env = NULL;
+	cfg->accept_env_count = 0;
 }
 
 void config_free(struct config *cfg)
@@ -131,7 +157,25 @@ void config_free(struct config *cfg)
 	free(cfg->audit_log);
 	free(cfg->shell);
 	free(cfg->sandbox_hostname);
+	free(cfg->cgroup_name);
+	free_env_list(cfg);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+bool config_env_accepted(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->accept_env_count; i++) {
+		const char *pattern = cfg->accept_env[i];
+		size_t len = strlen(pattern);
+
+		if (len > 0 && pattern[len - 1] == '*') {
+			if (strncmp(name, pattern, len - 1) == 0)
+				return true;
+		} else if (strcmp(name, pattern) == 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 char *config_host_key_path(const struct config *cfg)
@@ -350,7 +394,7 @@ static int parse_listen(const char *value, struct config_listen *out, const stru
 	char text[CONFIG_LINE_MAX + 1];
 	unsigned char addr[sizeof(struct in6_addr)];
 	char *host, *port;
-	uint64_t port_number;
+	uint64_t port_number = 0;
 	int family;
 
 	snprintf(text, sizeof(text), "%s", value);
@@ -400,6 +444,82 @@ static int add_listen(const struct keyword *kw, struct config *cfg, const char *
 	return 0;
 }
 
+/* A pattern is a variable name ([A-Za-z_][A-Za-z0-9_]*), optionally
+ * ending in '*'. */
+static bool env_pattern_is_valid(const char *pattern, size_t len)
+{
+	if (len == 0 || is_digit(pattern[0]) || pattern[0] == '*')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = pattern[i];
+		bool name_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+				 c == '_';
+
+		if (!name_char && !(c == '*' && i == len - 1))
+			return false;
+	}
+	return true;
+}
+
+/* Replaces the AcceptEnv list with the patterns in text. Returns 0,
+ * -EINVAL for an invalid pattern or -ENOMEM. */
+static int set_env_list(struct config *cfg, const char *text)
+{
+	char **list = NULL;
+	size_t count = 0;
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, " \t,");
+		char **grown;
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if (!env_pattern_is_valid(p, len))
+			goto invalid;
+		grown = realloc(list, (count + 1) * sizeof(*list));
+		if (!grown)
+			goto nomem;
+		list = grown;
+		list[count] = strndup(p, len);
+		if (!list[count])
+			goto nomem;
+		count++;
+		p += len;
+	}
+
+	free_env_list(cfg);
+	cfg->accept_env = list;
+	cfg->accept_env_count = count;
+	return 0;
+
+invalid:
+	for (size_t i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+	return -EINVAL;
+nomem:
+	for (size_t i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+	return -ENOMEM;
+}
+
+static int set_accept_env(const struct keyword *kw, struct config *cfg, const char *value,
+			  const struct line_ctx *ctx)
+{
+	int r = set_env_list(cfg, value);
+
+	if (r == -EINVAL)
+		return fail(ctx,
+			    "invalid value \"%s\" for %s (expected variable names such as LANG or "
+			    "LC_*, separated by spaces or commas)",
+			    value, kw->name);
+	return r;
+}
+
 static int set_value(const struct keyword *kw, struct config *cfg, const char *value,
 		     const struct line_ctx *ctx)
 {
@@ -418,6 +538,8 @@ static int set_value(const struct keyword *kw, struct config *cfg, const char *v
 		return set_size(kw, cfg, value, ctx);
 	case VALUE_HOSTNAME:
 		return set_hostname(kw, cfg, value, ctx);
+	case VALUE_ENV_LIST:
+		return set_accept_env(kw, cfg, value, ctx);
 	}
 	return -EINVAL;
 }
@@ -457,7 +579,7 @@ int config_parse_line(struct config *cfg, const char *line, const char *path, un
 	const struct line_ctx ctx = { path, line_no, err, err_len };
 	char text[CONFIG_LINE_MAX + 1];
 	const struct keyword *kw;
-	char *p, *name, *value, *rest;
+	char *p, *name, *value = NULL, *rest = NULL;
 	uint32_t bit;
 	int r;
 
@@ -515,7 +637,8 @@ static int check_config(const struct config *cfg, const struct line_ctx *ctx)
 
 static bool has_defaults(const struct config *cfg)
 {
-	return cfg->state_dir && cfg->audit_log && cfg->shell && cfg->sandbox_hostname;
+	return cfg->state_dir && cfg->audit_log && cfg->shell && cfg->sandbox_hostname &&
+	       cfg->cgroup_name && cfg->accept_env;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t err_len)

@@ -4,4 +4,5 @@ librexec_a_SOURCES += \
 	src/common/buf.c \
 	src/common/proto.c \
 	src/common/username.c \
-	src/common/config.c
+	src/common/config.c \
+	src/common/proctitle.c

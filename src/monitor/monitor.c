@@ -21,6 +21,7 @@
 #include "rexec/cgroup.h"
 #include "rexec/log.h"
 #include "rexec/monitor.h"
+#include "rexec/proctitle.h"
 #include "rexec/proto.h"
 #include "rexec/sandbox.h"
 #include "rexec/server.h"
@@ -266,20 +267,24 @@ static bool term_is_valid(const char *term)
 static void handle_key_check(struct monitor *m, struct proto_msg *req)
 {
 	struct proto_msg reply;
-	int r = 0;
+	struct store_user user;
+	int r;
 
 	proto_msg_init(&reply, PROTO_KEY_RESULT);
+	reply.status = PROTO_KEY_DENIED;
 	if (req->type != PROTO_KEY_CHECK) {
 		log_warn("unexpected %s on the key link, denying", proto_type_name(req->type));
-	} else if (!username_is_valid(req->user)) {
-		log_debug("key check for an invalid user name");
+	} else if (!username_is_valid(req->user) ||
+		   store_user_get(&m->store, req->user, &user) == -ENOENT) {
+		reply.status = PROTO_KEY_UNKNOWN_USER;
 	} else {
 		r = store_key_allowed(&m->store, req->user, req->key_type, req->blob,
 				      req->blob_len);
 		if (r < 0)
 			log_error("cannot check keys user=%s: %s", req->user, strerror(-r));
+		if (r == 1)
+			reply.status = PROTO_KEY_ALLOWED;
 	}
-	reply.status = r == 1;
 
 	r = proto_send(m->net_key_fd, &reply);
 	if (r < 0)
@@ -553,6 +558,7 @@ static void __attribute__((noreturn)) net_child_main(struct monitor *m, int fd, 
 	cleanup_free char *host_key = config_host_key_path(m->cfg);
 
 	params.host_key_path = host_key;
+	proctitle_set("rexecd: network");
 	close(m->signal_fd);
 	for (struct mon_sandbox *b = m->boxes; b; b = b->next)
 		close(b->sb->control_fd);
@@ -803,13 +809,14 @@ int monitor_run(const struct monitor_params *params)
 	}
 	r = read_self_cgroup(&self_cgroup);
 	if (r == 0)
-		r = cgroup_manager_open("/sys/fs/cgroup", self_cgroup, &m.cgroups);
+		r = cgroup_manager_open("/sys/fs/cgroup", self_cgroup, m.cfg->cgroup_name, &m.cgroups);
 	if (r < 0) {
 		log_error("cannot set up cgroups: %s", strerror(-r));
 		store_close(&m.store);
 		return 1;
 	}
 	log_info("cgroup %s backend in use", cgroup_manager_version(m.cgroups));
+	proctitle_set("rexecd: monitor");
 	getrandom(&m.next_session_id, sizeof(m.next_session_id), 0);
 
 	sigemptyset(&mask);

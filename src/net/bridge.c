@@ -455,7 +455,7 @@ static void audit_start(struct chan *chan)
 	audit_event("session_start", AUDIT_STR, "session", session, AUDIT_INT, "conn",
 		    (long long)conn->id, AUDIT_STR, "user", conn->user, AUDIT_STR, "source",
 		    conn->addr, AUDIT_STR, "kind", chan->is_exec ? "exec" : "shell", AUDIT_STR,
-		    "command", chan->command, AUDIT_STR, "pty", chan->want_pty ? "true" : "false",
+		    "command", chan->command, AUDIT_BOOL, "pty", (int)chan->want_pty,
 		    AUDIT_END);
 }
 
@@ -525,15 +525,18 @@ void bridge_audit_end(struct chan *chan, const char *reason)
 		char number[16];
 
 		snprintf(number, sizeof(number), "%d", WTERMSIG(ws));
-		audit_event("session_end", AUDIT_STR, "session", session, AUDIT_STR, "user",
+		audit_event("session_end", AUDIT_STR, "session", session, AUDIT_INT, "conn",
+			    (long long)conn->id, AUDIT_STR, "user",
 			    conn->user, AUDIT_STR, "signal", name ? name : number, AUDIT_INT,
 			    "duration_ms", duration_ms, AUDIT_END);
 	} else if (chan->exited) {
-		audit_event("session_end", AUDIT_STR, "session", session, AUDIT_STR, "user",
+		audit_event("session_end", AUDIT_STR, "session", session, AUDIT_INT, "conn",
+			    (long long)conn->id, AUDIT_STR, "user",
 			    conn->user, AUDIT_INT, "exit_status", (long long)WEXITSTATUS(ws),
 			    AUDIT_INT, "duration_ms", duration_ms, AUDIT_END);
 	} else {
-		audit_event("session_end", AUDIT_STR, "session", session, AUDIT_STR, "user",
+		audit_event("session_end", AUDIT_STR, "session", session, AUDIT_INT, "conn",
+			    (long long)conn->id, AUDIT_STR, "user",
 			    conn->user, AUDIT_STR, "reason", reason, AUDIT_INT, "duration_ms",
 			    duration_ms, AUDIT_END);
 	}

@@ -137,7 +137,7 @@ static const char *check_key(struct conn *conn, const char *user, ssh_key pubkey
 	enum ssh_keytypes_e type = ssh_key_type(pubkey);
 	uint8_t *blob = NULL;
 	size_t blob_len = 0;
-	bool allowed = false;
+	int result = PROTO_KEY_DENIED;
 	int rc;
 
 	if (!username_is_valid(user))
@@ -151,11 +151,13 @@ static const char *check_key(struct conn *conn, const char *user, ssh_key pubkey
 		return "key not authorized";
 	}
 	rc = monitor_check_key(conn->srv, user, ssh_key_type_to_char(type), blob, blob_len,
-			       &allowed);
+			       &result);
 	free(blob);
 	if (rc < 0)
 		return "monitor unavailable";
-	return allowed ? NULL : "key not authorized";
+	if (result == PROTO_KEY_UNKNOWN_USER)
+		return "unknown user";
+	return result == PROTO_KEY_ALLOWED ? NULL : "key not authorized";
 }
 
 static void auth_succeeded(struct conn *conn, const char *user, ssh_key pubkey,

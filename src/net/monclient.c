@@ -380,7 +380,7 @@ static int send_key_check(int fd, const struct proto_msg *req, unsigned long lon
  * checks that timed out come first and are skipped, because the monitor
  * replies in order. */
 static int receive_key_result(struct server *srv, int fd, unsigned long long deadline_ms,
-			      bool *allowed)
+			      int *result)
 {
 	for (;;) {
 		struct proto_msg msg;
@@ -406,21 +406,21 @@ static int receive_key_result(struct server *srv, int fd, unsigned long long dea
 			proto_msg_free(&msg);
 			continue;
 		}
-		*allowed = msg.status == 1;
+		*result = msg.status;
 		proto_msg_free(&msg);
 		return 0;
 	}
 }
 
 int monitor_check_key(struct server *srv, const char *user, const char *key_type,
-		      const uint8_t *blob, size_t blob_len, bool *allowed)
+		      const uint8_t *blob, size_t blob_len, int *result)
 {
 	int fd = srv->params->monitor_key_fd;
 	unsigned long long deadline_ms = util_now_ms() + NET_KEY_CHECK_TIMEOUT_MS;
 	struct proto_msg req;
 	int rc;
 
-	*allowed = false;
+	*result = PROTO_KEY_DENIED;
 	if (srv->stopping)
 		return -EPIPE;
 
@@ -435,7 +435,7 @@ int monitor_check_key(struct server *srv, const char *user, const char *key_type
 		link_failed(srv, "sending a key check", rc);
 		return rc;
 	}
-	rc = receive_key_result(srv, fd, deadline_ms, allowed);
+	rc = receive_key_result(srv, fd, deadline_ms, result);
 	if (rc == 0)
 		return 0;
 

@@ -241,10 +241,10 @@ void bridge_audit_end(struct chan *chan, const char *reason);
 int monitor_link_start(struct server *srv);
 void monitor_link_stop(struct server *srv);
 /* Asks the monitor whether key_blob may log in as user. Returns 0 with
- * *allowed set, -ETIMEDOUT (treat as denied), or another negative errno
- * when the link is broken (the server then stops). */
+ * *result set to a PROTO_KEY_* value, -ETIMEDOUT (treat as denied), or
+ * another negative errno when the link is broken (the server then stops). */
 int monitor_check_key(struct server *srv, const char *user, const char *key_type,
-		      const uint8_t *blob, size_t blob_len, bool *allowed);
+		      const uint8_t *blob, size_t blob_len, int *result);
 int monitor_send(struct server *srv, const struct proto_msg *msg);
 int monitor_send_session_open(struct server *srv, const struct chan *chan);
 int monitor_send_session_signal(struct server *srv, uint32_t session_id, int signo);

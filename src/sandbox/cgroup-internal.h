@@ -16,7 +16,7 @@
 /* One directory per v1 hierarchy (memory, pids, cpu), a single one for v2. */
 #define CGROUP_DIRS_MAX 3
 
-/* Name of the parent cgroup created beneath rexecd's own cgroup. */
+/* Default name of the parent cgroup created beneath rexecd's own cgroup. */
 #define CGROUP_PARENT_NAME "rexec"
 
 /* Accepts a plain directory tree that imitates cgroupfs, for unit tests:
@@ -47,6 +47,7 @@ struct cgroup_backend {
 struct cgroup_manager {
 	const struct cgroup_backend *backend;
 	char *root;     /* the hierarchy root: /sys/fs/cgroup, .../unified, or a test tree */
+	char *parent_name; /* one path component beneath rexecd's own cgroup */
 	unsigned flags; /* CGROUP_OPEN_* */
 	char *parent_dirs[CGROUP_DIRS_MAX];
 	size_t parent_count;
@@ -65,8 +66,8 @@ extern const struct cgroup_backend cgroup_backend_v1;
 extern const struct cgroup_backend cgroup_backend_v2;
 
 /* As cgroup_manager_open, with CGROUP_OPEN_* flags. */
-int cgroup_manager_open_flags(const char *root, const char *self_cgroup_text, unsigned flags,
-			      struct cgroup_manager **out);
+int cgroup_manager_open_flags(const char *root, const char *self_cgroup_text,
+			      const char *parent_name, unsigned flags, struct cgroup_manager **out);
 
 /* Returns the controller's directory of cg, or NULL when the hierarchy
  * lacks that controller. */

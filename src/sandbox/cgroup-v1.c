@@ -56,9 +56,9 @@ static int open_controller(struct cgroup_manager *mgr, const char *self_cgroup_t
 	}
 
 	if (strcmp(own, "/") == 0)
-		parent = cgroup_path_join(hierarchy, CGROUP_PARENT_NAME, NULL);
+		parent = cgroup_path_join(hierarchy, mgr->parent_name, NULL);
 	else
-		parent = cgroup_path_join(hierarchy, own + 1, CGROUP_PARENT_NAME);
+		parent = cgroup_path_join(hierarchy, own + 1, mgr->parent_name);
 	if (!parent)
 		return -ENOMEM;
 	r = cgroup_make_dir(parent);

@@ -131,7 +131,7 @@ static int v2_open(struct cgroup_manager *mgr, const char *self_cgroup_text)
 	if (r < 0)
 		return r;
 
-	parent = cgroup_path_join(own_dir, CGROUP_PARENT_NAME, NULL);
+	parent = cgroup_path_join(own_dir, mgr->parent_name, NULL);
 	if (!parent)
 		return -ENOMEM;
 	mgr->parent_dirs[mgr->parent_count++] = parent;

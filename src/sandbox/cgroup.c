@@ -298,11 +298,14 @@ static void manager_free(struct cgroup_manager *mgr)
 	for (i = 0; i < mgr->parent_count; i++)
 		free(mgr->parent_dirs[i]);
 	free(mgr->root);
+	free(mgr->parent_name);
 	free(mgr);
 }
 
-int cgroup_manager_open_flags(const char *root, const char *self_cgroup_text, unsigned flags,
-			      struct cgroup_manager **out)
+static bool name_is_valid(const char *name);
+
+int cgroup_manager_open_flags(const char *root, const char *self_cgroup_text,
+			      const char *parent_name, unsigned flags, struct cgroup_manager **out)
 {
 	cleanup_free char *unified = NULL;
 	struct cgroup_manager *mgr;
@@ -310,13 +313,20 @@ int cgroup_manager_open_flags(const char *root, const char *self_cgroup_text, un
 	int r;
 
 	*out = NULL;
-	if (!root || root[0] != '/' || !self_cgroup_text)
+	if (!parent_name)
+		parent_name = CGROUP_PARENT_NAME;
+	if (!root || root[0] != '/' || !self_cgroup_text || !name_is_valid(parent_name))
 		return -EINVAL;
 
 	mgr = calloc(1, sizeof(*mgr));
 	if (!mgr)
 		return -ENOMEM;
 	mgr->flags = flags;
+	mgr->parent_name = strdup(parent_name);
+	if (!mgr->parent_name) {
+		manager_free(mgr);
+		return -ENOMEM;
+	}
 	for (i = 0; i < CGROUP_CONTROLLER_COUNT; i++)
 		mgr->controller_dir[i] = -1;
 
@@ -350,9 +360,10 @@ int cgroup_manager_open_flags(const char *root, const char *self_cgroup_text, un
 	return 0;
 }
 
-int cgroup_manager_open(const char *root, const char *self_cgroup_text, struct cgroup_manager **out)
+int cgroup_manager_open(const char *root, const char *self_cgroup_text, const char *parent_name,
+			struct cgroup_manager **out)
 {
-	return cgroup_manager_open_flags(root, self_cgroup_text, 0, out);
+	return cgroup_manager_open_flags(root, self_cgroup_text, parent_name, 0, out);
 }
 
 void cgroup_manager_close(struct cgroup_manager *mgr)

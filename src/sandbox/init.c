@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "rexec/proctitle.h"
 #include "rexec/proto.h"
 #include "rexec/sandbox.h"
 #include "rexec/util.h"
@@ -116,6 +117,9 @@ static int prepare_process(char *err, size_t err_len)
 
 	if (r < 0)
 		return r;
+	/* Sandbox users read /proc/1/cmdline; it must not show rexecd's host
+	 * paths (binary, configuration). */
+	proctitle_set("rexec-init");
 	/* Now that the monitor has placed us in the sandbox's cgroup, a new
 	 * cgroup namespace makes that cgroup the root of what we see. */
 	if (unshare(CLONE_NEWCGROUP) < 0)

@@ -8,8 +8,11 @@
 REXECD=$REXEC_BUILD/rexecd
 REXECCTL=$REXEC_BUILD/rexecctl
 
-# Each test run gets its own uid ranges, away from the demo's default.
-RX_UID_BASE=${RX_UID_BASE:-3000000}
+# Each test file gets its own uid ranges (64 users' worth, away from the
+# demo's default) and its own parent cgroup, so that test runs started at
+# the same time cannot see or clean up each other's sandboxes.
+RX_UID_BASE=${RX_UID_BASE:-$((10000000 + (RANDOM % 900) * 64 * 65536))}
+RX_CGROUP_NAME=${RX_CGROUP_NAME:-rexec-test-$$-$RANDOM}
 
 rx_free_port() {
 	local port
@@ -36,10 +39,10 @@ rx_start() {
 		echo "AuditLog $RX_DIR/audit.jsonl"
 		echo "LogLevel debug"
 		echo "UidBase $RX_UID_BASE"
+		echo "CgroupName $RX_CGROUP_NAME"
 		for line in "$@"; do echo "$line"; done
 	} > "$RX_CONF"
-	"$REXECD" -e -f "$RX_CONF" > "$RX_DIR/rexecd.log" 2>&1 &
-	RX_PID=$!
+	rx_launch || return 1
 	for _ in $(seq 100); do
 		if ss -Htln "sport = :$RX_PORT" | grep -q .; then
 			return 0
@@ -54,8 +57,20 @@ rx_start() {
 	return 1
 }
 
+# Starts rexecd in the background with the current configuration. The
+# pid goes to a file as well, because a test runs in a subshell and may
+# restart the daemon; rx_stop reads it from there.
+rx_launch() {
+	"$REXECD" -e -f "$RX_CONF" >> "$RX_DIR/rexecd.log" 2>&1 &
+	RX_PID=$!
+	echo "$RX_PID" > "$RX_DIR/rexecd.pid"
+}
+
 # Stops rexecd and removes the temporary directory. Safe to call twice.
 rx_stop() {
+	if [ -n "${RX_DIR:-}" ] && [ -f "$RX_DIR/rexecd.pid" ]; then
+		RX_PID=$(cat "$RX_DIR/rexecd.pid")
+	fi
 	if [ -n "${RX_PID:-}" ]; then
 		kill -TERM "$RX_PID" 2>/dev/null || true
 		for _ in $(seq 100); do
@@ -91,6 +106,9 @@ rx_kill_leftovers() {
 	for dir in $(rx_cgroup_dirs); do
 		rmdir "$dir" 2>/dev/null || true
 	done
+	for dir in $(rx_cgroup_dirs parents); do
+		rmdir "$dir" 2>/dev/null || true
+	done
 }
 
 # Prints the pids of processes whose host uid lies in this run's ranges.
@@ -99,19 +117,21 @@ rx_sandbox_pids() {
 		'$2 >= lo && $2 < hi { print $1 }'
 }
 
-# Prints sandbox cgroup directories of this rexecd (beneath our own cgroup).
+# Prints sandbox cgroup directories of this rexecd (beneath our own
+# cgroup), or with "parents" the parent cgroup directories themselves.
 rx_cgroup_dirs() {
-	local line ctrl path
+	local line ctrl path depth=1
+	[ "${1:-}" = parents ] && depth=0
 	while IFS= read -r line; do
 		ctrl=${line#*:}
 		path=${ctrl#*:}
 		ctrl=${ctrl%%:*}
 		case $ctrl in
 		memory | pids | cpu | cpu,cpuacct)
-			find "/sys/fs/cgroup/$ctrl$path/rexec" -mindepth 1 -maxdepth 1 -type d 2>/dev/null || true
+			find "/sys/fs/cgroup/$ctrl$path/$RX_CGROUP_NAME" -mindepth $depth -maxdepth $depth -type d 2>/dev/null || true
 			;;
 		"")
-			find "/sys/fs/cgroup$path/rexec" -mindepth 1 -maxdepth 1 -type d 2>/dev/null || true
+			find "/sys/fs/cgroup$path/$RX_CGROUP_NAME" -mindepth $depth -maxdepth $depth -type d 2>/dev/null || true
 			;;
 		esac
 	done < /proc/self/cgroup | sort -u
@@ -204,5 +224,5 @@ rx_audit() {
 }
 
 # rx_wait_for runs its checks in a new bash; these must exist there.
-export RX_UID_BASE
+export RX_UID_BASE RX_CGROUP_NAME
 export -f rx_sandbox_pids rx_cgroup_dirs

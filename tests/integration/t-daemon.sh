@@ -41,10 +41,11 @@ test_host_key_is_private_and_reused() {
 	local first
 	first=$(ssh-keygen -lf "$key" | cut -d' ' -f2)
 	# The client pinned the key in known_hosts; a restart must present the same one.
-	kill -TERM "$RX_PID"
-	wait "$RX_PID" || true
-	"$REXECD" -e -f "$RX_CONF" >> "$RX_DIR/rexecd.log" 2>&1 &
-	RX_PID=$!
+	local old=$RX_PID
+	kill -TERM "$old"
+	# The daemon is not this subshell's child, so wait by polling.
+	rx_wait_for 10 bash -c "! kill -0 $old 2> /dev/null"
+	rx_launch
 	rx_wait_for 5 bash -c "ss -Htln 'sport = :$RX_PORT' | grep -q ."
 	rx_ssh alice -o StrictHostKeyChecking=yes true
 	assert_eq "$(ssh-keygen -lf "$key" | cut -d' ' -f2)" "$first"

@@ -99,6 +99,7 @@ test_unknown_user_is_rejected_and_audited() {
 	rx_ssh_key mallory "$RX_DIR/keys/alice" true 2> /dev/null || status=$?
 	assert_eq "$status" 255
 	assert_contains "$(rx_audit auth_failure)" '"user":"mallory"'
+	assert_contains "$(rx_audit auth_failure | grep mallory)" '"reason":"unknown user"'
 }
 
 test_wrong_key_is_rejected_and_audited() {
@@ -109,6 +110,7 @@ test_wrong_key_is_rejected_and_audited() {
 	local fp
 	fp=$(ssh-keygen -lf "$RX_DIR/keys/stranger.pub" | cut -d' ' -f2)
 	assert_contains "$(rx_audit auth_failure)" "\"fingerprint\":\"$fp\""
+	assert_contains "$(rx_audit auth_failure | grep -F "$fp")" '"reason":"key not authorized"'
 }
 
 test_login_is_audited() {
@@ -118,6 +120,7 @@ test_login_is_audited() {
 	assert_contains "$(rx_audit auth_success)" "\"fingerprint\":\"$fp\""
 	assert_contains "$(rx_audit connect)" '"source":"127.0.0.1"'
 	assert_contains "$(rx_audit session_start)" '"user":"alice"'
+	assert_contains "$(rx_audit session_start)" '"pty":false'
 	assert_contains "$(rx_audit session_end)" '"user":"alice"'
 }
 
@@ -170,4 +173,12 @@ test_last_session_end_leaves_nothing() {
 	local end_count
 	end_count=$(grep -c "sandbox stopped" "$RX_DIR/rexecd.log")
 	assert_eq "$end_count" "$init_count" "every sandbox started must have ended"
+}
+
+test_init_hides_host_command_line() {
+	local out
+	out=$(rx_ssh alice 'tr "\0" " " < /proc/1/cmdline; echo; cat /proc/1/comm')
+	assert_contains "$out" "rexec-init"
+	assert_not_contains "$out" "$RX_DIR"
+	assert_not_contains "$out" "rexecd"
 }

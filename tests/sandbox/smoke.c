@@ -422,7 +422,7 @@ int main(void)
 	    .limits = {.memory_max_bytes = 512ull << 20, .pids_max = 256, .cpu_max_percent = 50},
 	};
 
-	r = cgroup_manager_open("/sys/fs/cgroup", self_cgroup ? self_cgroup : "", &cgroups);
+	r = cgroup_manager_open("/sys/fs/cgroup", self_cgroup ? self_cgroup : "", NULL, &cgroups);
 	check(r == 0, "cgroup_manager_open");
 	if (r == 0)
 		printf("cgroup backend: %s\n", cgroup_manager_version(cgroups));

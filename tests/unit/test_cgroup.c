@@ -113,7 +113,7 @@ static struct cgroup_manager *open_plain(const struct tree *t, const char *self)
 {
 	struct cgroup_manager *mgr = NULL;
 
-	assert_int_equal(cgroup_manager_open_flags(t->root, self, CGROUP_OPEN_PLAIN_TREE, &mgr), 0);
+	assert_int_equal(cgroup_manager_open_flags(t->root, self, NULL, CGROUP_OPEN_PLAIN_TREE, &mgr), 0);
 	assert_non_null(mgr);
 	return mgr;
 }
@@ -367,7 +367,7 @@ static void test_cgroup_v1_requires_memory_and_pids(void **state)
 	struct cgroup_manager *mgr = NULL;
 
 	build_v1_tree(t);
-	assert_int_equal(cgroup_manager_open_flags(t->root, "4:memory:/a/b\n1:cpu:/\n",
+	assert_int_equal(cgroup_manager_open_flags(t->root, "4:memory:/a/b\n1:cpu:/\n", NULL,
 						   CGROUP_OPEN_PLAIN_TREE, &mgr),
 			 -ENOENT);
 	assert_null(mgr);
@@ -467,7 +467,7 @@ static void test_cgroup_rejects_own_path_outside_hierarchy(void **state)
 		struct cgroup_manager *mgr = NULL;
 
 		assert_int_equal(
-		    cgroup_manager_open_flags(t->root, texts[i], CGROUP_OPEN_PLAIN_TREE, &mgr),
+		    cgroup_manager_open_flags(t->root, texts[i], NULL, CGROUP_OPEN_PLAIN_TREE, &mgr),
 		    -EINVAL);
 		assert_null(mgr);
 	}
@@ -494,7 +494,7 @@ static void test_cgroup_rejects_non_cgroup_filesystem(void **state)
 	struct cgroup_manager *mgr = NULL;
 
 	build_v2_tree(t);
-	assert_int_equal(cgroup_manager_open(t->root, V2_SELF, &mgr), -EMEDIUMTYPE);
+	assert_int_equal(cgroup_manager_open(t->root, V2_SELF, NULL, &mgr), -EMEDIUMTYPE);
 	assert_null(mgr);
 	assert_false(exists(t, V2_OWN "/rexec"));
 }

@@ -716,6 +716,72 @@ static void test_config_rejects_uid_range_past_max(void **state)
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+static void test_config_session_keyword_defaults(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(f->cfg.cgroup_name, "rexec");
+	assert_int_equal(f->cfg.client_alive_interval_s, 15);
+	assert_int_equal(f->cfg.client_alive_count_max, 3);
+	assert_int_equal(f->cfg.idle_timeout_s, 0);
+	assert_true(config_env_accepted(&f->cfg, "LANG"));
+	assert_true(config_env_accepted(&f->cfg, "LC_ALL"));
+	assert_true(config_env_accepted(&f->cfg, "TZ"));
+	assert_false(config_env_accepted(&f->cfg, "LD_PRELOAD"));
+	assert_false(config_env_accepted(&f->cfg, "PATH"));
+	assert_false(config_env_accepted(&f->cfg, "BASH_ENV"));
+	assert_false(config_env_accepted(&f->cfg, "LANGUAGE"));
+}
+
+static void test_config_accept_env_replaces_default(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "AcceptEnv \"LANG, MY_*\"\n"), 0);
+	assert_int_equal(f->cfg.accept_env_count, 2);
+	assert_true(config_env_accepted(&f->cfg, "LANG"));
+	assert_true(config_env_accepted(&f->cfg, "MY_VAR"));
+	assert_true(config_env_accepted(&f->cfg, "MY_"));
+	assert_false(config_env_accepted(&f->cfg, "LC_ALL"));
+	assert_false(config_env_accepted(&f->cfg, "MY"));
+}
+
+static void test_config_rejects_invalid_accept_env(void **state)
+{
+	static const char *const values[] = {"1ABC", "A-B", "*", "A*B", "\"LANG $X\""};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "AcceptEnv %s\n", values[i]);
+		assert_int_equal(load(f, text), -EINVAL);
+		assert_non_null(strstr(f->err, ":1: invalid value"));
+		assert_non_null(strstr(f->err, "AcceptEnv"));
+	}
+}
+
+static void test_config_sets_keepalive_and_idle(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "ClientAliveInterval 2m\nClientAliveCountMax 5\n"
+				 "IdleTimeout 1h\nCgroupName rexec-test-1\n"),
+			 0);
+	assert_int_equal(f->cfg.client_alive_interval_s, 120);
+	assert_int_equal(f->cfg.client_alive_count_max, 5);
+	assert_int_equal(f->cfg.idle_timeout_s, 3600);
+	assert_string_equal(f->cfg.cgroup_name, "rexec-test-1");
+}
+
+static void test_config_rejects_zero_client_alive_count(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "ClientAliveCountMax 0\n"), -EINVAL);
+	assert_non_null(strstr(f->err, ":1: invalid value \"0\" for ClientAliveCountMax"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +801,11 @@ int main(void)
 		TEST(test_config_accepts_line_of_max_length),
 		TEST(test_config_accepts_widest_uid_range),
 		TEST(test_config_host_key_path),
+		TEST(test_config_session_keyword_defaults),
+		TEST(test_config_accept_env_replaces_default),
+		TEST(test_config_rejects_invalid_accept_env),
+		TEST(test_config_sets_keepalive_and_idle),
+		TEST(test_config_rejects_zero_client_alive_count),
 		cmocka_unit_test(test_config_parse_line_labels_error),
 		TEST(test_config_rejects_missing_file),
 		TEST(test_config_reports_line_number),
