@@ -55,6 +55,11 @@ struct config {
 	uint32_t client_alive_interval_s; /* ClientAliveInterval 15 (0 = no keepalive requests) */
 	uint32_t client_alive_count_max;  /* ClientAliveCountMax 3 unanswered requests */
 	uint32_t idle_timeout_s;          /* IdleTimeout 0: no session data this long ends it */
+	char *sftp_server;                /* SftpServer /usr/lib/openssh/sftp-server (in the sandbox) */
+
+	char *network_user;               /* NetworkUser rexec: system user of the network process */
+	char *network_chroot;             /* NetworkChroot /run/rexec/empty: its empty root */
+	char *seccomp_profile;            /* SeccompProfile SYSCONFDIR/rexec/seccomp.json */
 
 	/* One bit per keyword that config_parse_line has set, so that a
 	 * repeated keyword is an error and the first ListenAddress replaces

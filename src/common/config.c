@@ -32,6 +32,7 @@ enum value_kind {
 	VALUE_SIZE,      /* uint64_t bytes; suffix K, M or G; 0 or at least min */
 	VALUE_HOSTNAME,  /* char * */
 	VALUE_ENV_LIST,  /* variable name patterns, separated by spaces or commas */
+	VALUE_USER_NAME, /* char *: a system user name */
 };
 
 struct keyword {
@@ -68,6 +69,10 @@ static const struct keyword keywords[] = {
 	{ "ClientAliveInterval", VALUE_DURATION, FIELD(client_alive_interval_s), 0, 86400 },
 	{ "ClientAliveCountMax", VALUE_NUMBER, FIELD(client_alive_count_max), 1, 1000 },
 	{ "IdleTimeout", VALUE_DURATION, FIELD(idle_timeout_s), 0, UINT32_MAX },
+	{ "SftpServer", VALUE_PATH, FIELD(sftp_server), 0, 0 },
+	{ "NetworkUser", VALUE_USER_NAME, FIELD(network_user), 0, 0 },
+	{ "NetworkChroot", VALUE_PATH, FIELD(network_chroot), 0, 0 },
+	{ "SeccompProfile", VALUE_PATH, FIELD(seccomp_profile), 0, 0 },
 };
 
 _Static_assert(ARRAY_SIZE(keywords) <= 32, "keywords_seen has one bit per keyword");
@@ -140,6 +145,11 @@ void config_init(struct config *cfg)
 	cfg->client_alive_interval_s = 15;
 	cfg->client_alive_count_max = 3;
 	cfg->idle_timeout_s = 0;
+	cfg->sftp_server = strdup("/usr/lib/openssh/sftp-server");
+
+	cfg->network_user = strdup("rexec");
+	cfg->network_chroot = strdup("/run/rexec/empty");
+	cfg->seccomp_profile = strdup(SYSCONFDIR "/rexec/seccomp.json");
 }
 
 static void free_env_list(struct config *cfg)
@@ -158,6 +168,10 @@ void config_free(struct config *cfg)
 	free(cfg->shell);
 	free(cfg->sandbox_hostname);
 	free(cfg->cgroup_name);
+	free(cfg->sftp_server);
+	free(cfg->network_user);
+	free(cfg->network_chroot);
+	free(cfg->seccomp_profile);
 	free_env_list(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -351,6 +365,27 @@ static int set_hostname(const struct keyword *kw, struct config *cfg, const char
 	return set_string(cfg, kw->offset, value);
 }
 
+/* Accepts the portable subset of user names useradd(8) takes: a lowercase
+ * letter or '_', then lowercase letters, digits, '_' or '-', at most 32. */
+static int set_user_name(const struct keyword *kw, struct config *cfg, const char *value,
+			 const struct line_ctx *ctx)
+{
+	size_t len = strlen(value);
+	bool valid = len <= 32 && ((value[0] >= 'a' && value[0] <= 'z') || value[0] == '_');
+
+	for (size_t i = 1; valid && i < len; i++) {
+		char c = value[i];
+
+		valid = (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-';
+	}
+	if (!valid)
+		return fail(ctx,
+			    "invalid user name \"%s\" for %s (expected a lowercase letter or '_', "
+			    "then lowercase letters, digits, '_' or '-', at most 32 bytes)",
+			    value, kw->name);
+	return set_string(cfg, kw->offset, value);
+}
+
 static int set_log_level(const struct keyword *kw, struct config *cfg, const char *value,
 			 const struct line_ctx *ctx)
 {
@@ -540,6 +575,8 @@ static int set_value(const struct keyword *kw, struct config *cfg, const char *v
 		return set_hostname(kw, cfg, value, ctx);
 	case VALUE_ENV_LIST:
 		return set_accept_env(kw, cfg, value, ctx);
+	case VALUE_USER_NAME:
+		return set_user_name(kw, cfg, value, ctx);
 	}
 	return -EINVAL;
 }
@@ -638,7 +675,8 @@ static int check_config(const struct config *cfg, const struct line_ctx *ctx)
 static bool has_defaults(const struct config *cfg)
 {
 	return cfg->state_dir && cfg->audit_log && cfg->shell && cfg->sandbox_hostname &&
-	       cfg->cgroup_name && cfg->accept_env;
+	       cfg->cgroup_name && cfg->accept_env && cfg->sftp_server && cfg->network_user &&
+	       cfg->network_chroot && cfg->seccomp_profile;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t err_len)

@@ -774,6 +774,36 @@ static void test_config_sets_keepalive_and_idle(void **state)
 	assert_string_equal(f->cfg.cgroup_name, "rexec-test-1");
 }
 
+static void test_config_sets_privsep_and_profile_paths(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_string_equal(f->cfg.network_user, "rexec");
+	assert_string_equal(f->cfg.network_chroot, "/run/rexec/empty");
+	assert_string_equal(f->cfg.sftp_server, "/usr/lib/openssh/sftp-server");
+	assert_int_equal(load(f, "NetworkUser _rexec-net\nNetworkChroot /var/empty\n"
+				 "SeccompProfile /etc/x.json\nSftpServer /usr/libexec/sftp\n"),
+			 0);
+	assert_string_equal(f->cfg.network_user, "_rexec-net");
+	assert_string_equal(f->cfg.network_chroot, "/var/empty");
+	assert_string_equal(f->cfg.seccomp_profile, "/etc/x.json");
+	assert_string_equal(f->cfg.sftp_server, "/usr/libexec/sftp");
+}
+
+static void test_config_rejects_invalid_network_user(void **state)
+{
+	static const char *const values[] = {"Root", "1abc", "a b", "a$", "averyveryverylongusernamethatgoesonandon"};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "NetworkUser \"%s\"\n", values[i]);
+		assert_int_equal(load(f, text), -EINVAL);
+		assert_non_null(strstr(f->err, ":1: invalid user name"));
+	}
+}
+
 static void test_config_rejects_zero_client_alive_count(void **state)
 {
 	struct fixture *f = *state;
@@ -806,6 +836,8 @@ int main(void)
 		TEST(test_config_rejects_invalid_accept_env),
 		TEST(test_config_sets_keepalive_and_idle),
 		TEST(test_config_rejects_zero_client_alive_count),
+		TEST(test_config_sets_privsep_and_profile_paths),
+		TEST(test_config_rejects_invalid_network_user),
 		cmocka_unit_test(test_config_parse_line_labels_error),
 		TEST(test_config_rejects_missing_file),
 		TEST(test_config_reports_line_number),
