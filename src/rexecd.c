@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "rexec/audit.h"
@@ -31,6 +32,22 @@ static void usage(FILE *out)
 		"  -V         show the version\n"
 		"  -h         show this help\n",
 		CONFIG_DEFAULT_PATH);
+}
+
+/* Each connection costs the network process two fds (the socket and
+ * libssh's duplicate of it), so the default soft limit of 1024 would cap
+ * it near 500 connections; use the hard limit instead. Sandboxes set their
+ * own, lower limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) < 0 || limit.rlim_cur >= limit.rlim_max)
+		return;
+	limit.rlim_cur = limit.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &limit) < 0)
+		log_warn("cannot raise the open file limit to %llu: %s",
+			 (unsigned long long)limit.rlim_max, strerror(errno));
 }
 
 static int open_listeners(const struct config *cfg, int *fds)
@@ -111,6 +128,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	raise_fd_limit();
 	r = audit_open(cfg.audit_log);
 	if (r < 0) {
 		log_error("cannot open audit log %s: %s", cfg.audit_log, strerror(-r));

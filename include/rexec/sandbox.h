@@ -19,6 +19,11 @@
 #include "rexec/cgroup.h"
 
 #define SANDBOX_SANDBOX_UID 1000  /* the login user inside every sandbox */
+/* PTYs one sandbox may hold at once, as the devpts max= option wants it. */
+#define SANDBOX_PTY_MAX_TEXT "256"
+/* RLIMIT_NOFILE of every sandbox process (soft and hard), so a sandbox
+ * cannot run the host out of open files through rexecd's own limit. */
+#define SANDBOX_NOFILE_MAX 4096
 #define SANDBOX_ERROR_MAX   512
 
 struct sandbox_params {

@@ -91,9 +91,43 @@ static void line_addf(struct line *l, const char *fmt, ...)
 		line_add(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
+/* Returns the length of the well-formed UTF-8 sequence at p (2 to 4
+ * bytes), or 0 if p does not start one: overlong forms, surrogates and
+ * code points past U+10FFFF are not well-formed (RFC 3629). */
+static size_t utf8_sequence_length(const unsigned char *p)
+{
+	size_t len;
+	unsigned char min = 0x80, max = 0xbf;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		min = 0xa0;
+	else if (p[0] == 0xed)
+		max = 0x9f;
+	else if (p[0] == 0xf0)
+		min = 0x90;
+	else if (p[0] == 0xf4)
+		max = 0x8f;
+	if (p[1] < min || p[1] > max)
+		return 0;
+	for (size_t i = 2; i < len; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}
+
 /* Appends s as a JSON string. Control characters and bytes that are not
- * valid UTF-8 are escaped (the latter as \u00XX of the byte), so a client
- * cannot break the line structure with the user name or command it sends. */
+ * part of well-formed UTF-8 are escaped (the latter as \u00XX of the
+ * byte), so a client cannot break the line structure with the user name
+ * or command it sends; well-formed UTF-8 is kept as it is. */
 static void line_add_json_string(struct line *l, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -101,8 +135,12 @@ static void line_add_json_string(struct line *l, const char *s)
 	line_add(l, "\"", 1);
 	for (; *p; p++) {
 		unsigned char c = *p;
+		size_t utf8_len = c >= 0x80 ? utf8_sequence_length(p) : 0;
 
-		if (c == '"' || c == '\\') {
+		if (utf8_len > 0) {
+			line_add(l, (const char *)p, utf8_len);
+			p += utf8_len - 1;
+		} else if (c == '"' || c == '\\') {
 			line_add(l, "\\", 1);
 			line_add(l, (const char *)p, 1);
 		} else if (c == '\n') {

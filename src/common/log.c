@@ -56,18 +56,42 @@ int log_level_parse(const char *text, enum log_level *level)
 	return -EINVAL;
 }
 
+/* Copies text into out with control characters written as \xNN, so a
+ * client-chosen string (a user name, libssh's copy of the client's
+ * algorithm list) can neither start a forged log line nor send terminal
+ * escapes to whoever reads the log. */
+static void escape_controls(const char *text, char *out, size_t out_len)
+{
+	size_t used = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			if (used + 4 >= out_len)
+				break;
+			snprintf(out + used, out_len - used, "\\x%02x", *p);
+			used += 4;
+		} else {
+			if (used + 1 >= out_len)
+				break;
+			out[used++] = (char)*p;
+		}
+	}
+	out[used] = '\0';
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	int saved_errno = errno;
-	char line[2048];
+	char raw[2048], line[2048];
 	va_list ap;
 
 	if (level > log_threshold)
 		return;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	escape_controls(raw, line, sizeof(line));
 
 	if (log_to_syslog) {
 		syslog(syslog_priorities[level], "%s", line);

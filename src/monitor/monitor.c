@@ -726,24 +726,38 @@ static void run_timers(struct monitor *m, const sigset_t *old_mask)
 
 static int poll_once(struct monitor *m, const sigset_t *old_mask)
 {
-	struct pollfd fds[3 + 256];
-	struct mon_sandbox *polled[256];
-	size_t nfds = 0, nboxes = 0;
+	struct pollfd *fds;
+	struct mon_sandbox **polled;
+	size_t nfds = 0, nboxes = 0, count = 0;
 	int n;
 
+	for (struct mon_sandbox *b = m->boxes; b; b = b->next)
+		count++;
+	/* Every sandbox is polled in every round. NOTE: poll() scans all fds
+	 * each time; with many thousands of sandboxes epoll would be cheaper. */
+	fds = calloc(3 + count, sizeof(*fds));
+	polled = calloc(count ? count : 1, sizeof(*polled));
+	if (!fds || !polled) {
+		free(fds);
+		free(polled);
+		return -ENOMEM;
+	}
 	fds[nfds++] = (struct pollfd){.fd = m->signal_fd, .events = POLLIN};
 	fds[nfds++] = (struct pollfd){.fd = m->net_key_fd, .events = POLLIN};
 	fds[nfds++] = (struct pollfd){.fd = m->net_fd, .events = POLLIN};
-	/* NOTE: at most 256 sandboxes are polled per round; the rest wait
-	 * for a later round. A real deployment past that wants epoll. */
-	for (struct mon_sandbox *b = m->boxes; b && nboxes < ARRAY_SIZE(polled); b = b->next) {
+	for (struct mon_sandbox *b = m->boxes; b; b = b->next) {
 		polled[nboxes++] = b;
 		fds[nfds++] = (struct pollfd){.fd = b->sb->control_fd, .events = POLLIN};
 	}
 
 	n = poll(fds, nfds, next_timeout_ms(m));
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
+	if (n < 0) {
+		int r = errno == EINTR ? 0 : -errno;
+
+		free(fds);
+		free(polled);
+		return r;
+	}
 
 	if (fds[0].revents)
 		handle_signal(m);
@@ -760,6 +774,8 @@ static int poll_once(struct monitor *m, const sigset_t *old_mask)
 		if (still_there && fds[3 + i].revents)
 			handle_box_readable(m, polled[i]);
 	}
+	free(fds);
+	free(polled);
 	run_timers(m, old_mask);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -132,6 +133,9 @@ static int prepare_process(char *err, size_t err_len)
 	/* The monitor's umask would also narrow the modes of the mount points
 	 * and generated files, and every session inherits it. */
 	umask(022);
+	/* rexecd's own limit may be high; every sandbox process gets this one. */
+	if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){SANDBOX_NOFILE_MAX, SANDBOX_NOFILE_MAX}) < 0)
+		return sandbox_fail(err, err_len, -errno, "cannot limit open files");
 	reset_signals();
 	return redirect_stdio(err, err_len);
 }

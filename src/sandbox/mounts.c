@@ -692,7 +692,11 @@ static int add_dev(int root_fd, char *err, size_t err_len)
 			return r;
 	}
 
-	r = add_dev_mount(mount_fd, "pts", "devpts", "newinstance,ptmxmode=0666,mode=620,gid=5",
+	/* Every devpts instance draws on one kernel-wide pool (kernel.pty.max
+	 * less kernel.pty.reserve), so max= keeps one sandbox from taking the
+	 * PTYs every other user's login needs. */
+	r = add_dev_mount(mount_fd, "pts", "devpts",
+			  "newinstance,ptmxmode=0666,mode=620,gid=5,max=" SANDBOX_PTY_MAX_TEXT,
 			  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err, err_len);
 	if (r < 0)
 		return r;

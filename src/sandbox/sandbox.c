@@ -304,7 +304,11 @@ static pid_t clone_without_groups(int *pidfd, char *err, size_t err_len)
  * in place of the home is never followed. */
 static int clone_home(const char *home_dir, char *err, size_t err_len)
 {
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+	/* A clone keeps the source's peer group; on a host where / is shared
+	 * (systemd), mounts would then propagate between the host's copy of
+	 * the home and the sandbox's. Private cuts both directions. */
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+				  .propagation = MS_PRIVATE};
 	int home_fd = open(home_dir, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 	int tree_fd;
 
@@ -319,7 +323,8 @@ static int clone_home(const char *home_dir, char *err, size_t err_len)
 		int r = -errno;
 
 		close(tree_fd);
-		return sandbox_fail(err, err_len, r, "cannot set nosuid,nodev on %s", home_dir);
+		return sandbox_fail(err, err_len, r, "cannot set nosuid,nodev,private on %s",
+				    home_dir);
 	}
 	return tree_fd;
 }

@@ -51,6 +51,11 @@ static void test_audit_escapes_client_text(void **state)
 		{"cr\rbell\a", "\"cr\\u000dbell\\u0007\""},
 		{"del\x7f", "\"del\\u007f\""},
 		{"\xff\xfe", "\"\\u00ff\\u00fe\""},
+		/* Well-formed UTF-8 stays; a cut or overlong sequence does not. */
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82\""},
+		{"cut\xe2\x82", "\"cut\\u00e2\\u0082\""},
+		{"overlong\xc0\xaf", "\"overlong\\u00c0\\u00af\""},
+		{"surrogate\xed\xa0\x80", "\"surrogate\\u00ed\\u00a0\\u0080\""},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
