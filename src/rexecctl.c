@@ -28,11 +28,17 @@
 #define USERNAME_RULE                                                                              \
 	"expected a lowercase letter, then up to 31 lowercase letters, digits, '_' or '-'"
 
+/* What every command works on: the loaded configuration and the store. */
+struct ctl {
+	struct config cfg;
+	struct store st;
+};
+
 struct command {
 	const char *noun;
 	const char *verb;
-	int arg_count;
-	int (*run)(struct store *st, char **args);
+	int min_args, max_args;
+	int (*run)(struct ctl *ctl, int argc, char **args);
 };
 
 static void print_usage(FILE *out)
@@ -44,9 +50,14 @@ static void print_usage(FILE *out)
 		"StateDirectory of the configuration. Changes apply at the next login.\n"
 		"\n"
 		"Commands:\n"
-		"  user add NAME             add a user with the lowest free host uid range\n"
+		"  user add NAME [--tier TIER]\n"
+		"                            add a user with the lowest free host uid range,\n"
+		"                            in TIER (default: DefaultTier of the configuration)\n"
+		"  user set-tier NAME TIER   move a user to TIER from its next sandbox start on\n"
+		"                            (- for DefaultTier)\n"
 		"  user del NAME             delete a user and its keys (the home is kept)\n"
 		"  user list                 list users, one per line, with their uid ranges\n"
+		"                            and tiers\n"
 		"  key add USER FILE|-       add the public keys in FILE (- for stdin) to USER\n"
 		"  key list USER             list USER's keys as ssh-keygen -l prints them\n"
 		"  key del USER FINGERPRINT  delete USER's key with this SHA256:... fingerprint\n"
@@ -88,17 +99,63 @@ static unsigned last_uid(const struct store *st, const struct store_user *user)
 	return (unsigned)user->uid_base + st->uid_count - 1;
 }
 
+/* Checks that the configuration defines tier, and prints why not. */
+static bool tier_is_defined(const struct ctl *ctl, const char *tier, const char *action)
+{
+	if (config_find_tier(&ctl->cfg, tier))
+		return true;
+	fprintf(stderr, PROGRAM ": cannot %s: tier \"%s\" is not defined in the configuration "
+		"(defined:", action, tier);
+	for (size_t i = 0; i < ctl->cfg.tier_count; i++)
+		fprintf(stderr, " %s", ctl->cfg.tiers[i].name);
+	fputs(")\n", stderr);
+	return false;
+}
+
+/* Parses "NAME [--tier TIER]" in either order. Returns 0 or EXIT_USAGE. */
+static int parse_user_add_args(int argc, char **args, const char **name, const char **tier)
+{
+	*name = NULL;
+	*tier = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(args[i], "--tier") == 0) {
+			if (i + 1 == argc)
+				return usage_error("option --tier requires an argument");
+			*tier = args[++i];
+		} else if (strncmp(args[i], "--tier=", 7) == 0) {
+			*tier = args[i] + 7;
+		} else if (args[i][0] == '-' || *name) {
+			return usage_error("unexpected argument \"%s\" for user add", args[i]);
+		} else {
+			*name = args[i];
+		}
+	}
+	if (!*name)
+		return usage_error("missing argument");
+	return 0;
+}
+
 /* ---- user commands ---- */
 
-static int run_user_add(struct store *st, char **args)
+static int run_user_add(struct ctl *ctl, int argc, char **args)
 {
-	const char *name = args[0];
+	struct store *st = &ctl->st;
+	const char *name, *tier;
 	struct store_user user;
+	cleanup_free char *action = NULL;
 	int r;
 
+	r = parse_user_add_args(argc, args, &name, &tier);
+	if (r != 0)
+		return r;
 	if (!username_is_valid(name))
 		return fail("cannot add user \"%s\": invalid user name (" USERNAME_RULE ")", name);
-	r = store_user_add(st, name, &user);
+	if (asprintf(&action, "add user %s", name) < 0)
+		return fail("out of memory");
+	if (tier && !tier_is_defined(ctl, tier, action))
+		return EXIT_FAILURE;
+
+	r = store_user_add(st, name, tier, &user);
 	if (r == -EEXIST)
 		return fail("cannot add user %s: the user already exists", name);
 	if (r == -ENOSPC)
@@ -108,16 +165,46 @@ static int run_user_add(struct store *st, char **args)
 	if (r < 0)
 		return fail("cannot add user %s: %s", name, strerror(-r));
 
-	printf("added user %s with host uids %u-%u\n", name, (unsigned)user.uid_base,
-	       last_uid(st, &user));
+	printf("added user %s with host uids %u-%u in tier %s\n", name, (unsigned)user.uid_base,
+	       last_uid(st, &user), tier ? tier : ctl->cfg.default_tier);
 	return EXIT_SUCCESS;
 }
 
-static int run_user_del(struct store *st, char **args)
+static int run_user_set_tier(struct ctl *ctl, int argc, char **args)
 {
+	const char *name = args[0];
+	const char *tier = strcmp(args[1], "-") == 0 ? "" : args[1];
+	cleanup_free char *action = NULL;
+	int r;
+
+	(void)argc;
+	if (!username_is_valid(name))
+		return fail("cannot set the tier of \"%s\": invalid user name (" USERNAME_RULE ")",
+			    name);
+	if (asprintf(&action, "set the tier of %s", name) < 0)
+		return fail("out of memory");
+	if (tier[0] && !tier_is_defined(ctl, tier, action))
+		return EXIT_FAILURE;
+
+	r = store_user_set_tier(&ctl->st, name, tier);
+	if (r == -ENOENT)
+		return fail("cannot set the tier of %s: user not found", name);
+	if (r < 0)
+		return fail("cannot set the tier of %s: %s", name, strerror(-r));
+
+	printf("user %s is in tier %s from its next sandbox start on\n", name,
+	       tier[0] ? tier : ctl->cfg.default_tier);
+	return EXIT_SUCCESS;
+}
+
+static int run_user_del(struct ctl *ctl, int argc, char **args)
+{
+	struct store *st = &ctl->st;
 	const char *name = args[0];
 	cleanup_free char *home = NULL;
 	int r;
+
+	(void)argc;
 
 	if (!username_is_valid(name))
 		return fail("cannot delete user \"%s\": invalid user name (" USERNAME_RULE ")",
@@ -133,17 +220,32 @@ static int run_user_del(struct store *st, char **args)
 	return EXIT_SUCCESS;
 }
 
-static int run_user_list(struct store *st, char **args)
+/* Prints "NAME FIRST-LAST TIER" per user, with a note when the tier is
+ * DefaultTier because the user has none, or because the configuration no
+ * longer defines the user's tier (rexecd then uses DefaultTier). */
+static int run_user_list(struct ctl *ctl, int argc, char **args)
 {
+	struct store *st = &ctl->st;
 	cleanup_free struct store_user *users = NULL;
 	size_t count = 0;
 	int r = store_user_list(st, &users, &count);
 
+	(void)argc;
+	(void)args;
 	if (r < 0)
 		return fail("cannot list users in %s/users: %s", st->state_dir, strerror(-r));
-	for (size_t i = 0; i < count; i++)
-		printf("%s %u-%u\n", users[i].name, (unsigned)users[i].uid_base,
-		       last_uid(st, &users[i]));
+	for (size_t i = 0; i < count; i++) {
+		const char *tier = users[i].tier[0] ? users[i].tier : ctl->cfg.default_tier;
+		const char *note = "";
+
+		if (!users[i].tier[0])
+			note = " (DefaultTier)";
+		else if (!config_find_tier(&ctl->cfg, tier))
+			note = " (not defined, DefaultTier applies)";
+
+		printf("%s %u-%u %s%s\n", users[i].name, (unsigned)users[i].uid_base,
+		       last_uid(st, &users[i]), tier, note);
+	}
 	return EXIT_SUCCESS;
 }
 
@@ -193,13 +295,16 @@ static int read_key_input(const char *file, char **out)
 	return r;
 }
 
-static int run_key_add(struct store *st, char **args)
+static int run_key_add(struct ctl *ctl, int argc, char **args)
 {
+	struct store *st = &ctl->st;
 	const char *user = args[0], *file = args[1];
 	const char *source = strcmp(file, "-") == 0 ? "standard input" : file;
 	cleanup_free char *text = NULL;
 	char err[512];
 	int r;
+
+	(void)argc;
 
 	if (!username_is_valid(user))
 		return fail("cannot add keys for \"%s\": invalid user name (" USERNAME_RULE ")",
@@ -249,12 +354,15 @@ static int print_key(const struct authkey *key)
 	return 0;
 }
 
-static int run_key_list(struct store *st, char **args)
+static int run_key_list(struct ctl *ctl, int argc, char **args)
 {
+	struct store *st = &ctl->st;
 	const char *user = args[0];
 	struct authkey *keys = NULL;
 	size_t count = 0;
 	int r;
+
+	(void)argc;
 
 	if (!username_is_valid(user))
 		return fail("cannot list keys of \"%s\": invalid user name (" USERNAME_RULE ")",
@@ -275,11 +383,14 @@ static int run_key_list(struct store *st, char **args)
 	return EXIT_SUCCESS;
 }
 
-static int run_key_del(struct store *st, char **args)
+static int run_key_del(struct ctl *ctl, int argc, char **args)
 {
+	struct store *st = &ctl->st;
 	const char *user = args[0], *fingerprint = args[1];
 	struct store_user record;
 	int r;
+
+	(void)argc;
 
 	if (!username_is_valid(user))
 		return fail("cannot delete key of \"%s\": invalid user name (" USERNAME_RULE ")",
@@ -309,12 +420,13 @@ static int run_key_del(struct store *st, char **args)
 /* ---- main ---- */
 
 static const struct command commands[] = {
-	{ "user", "add", 1, run_user_add },
-	{ "user", "del", 1, run_user_del },
-	{ "user", "list", 0, run_user_list },
-	{ "key", "add", 2, run_key_add },
-	{ "key", "list", 1, run_key_list },
-	{ "key", "del", 2, run_key_del },
+	{ "user", "add", 1, 3, run_user_add },
+	{ "user", "set-tier", 2, 2, run_user_set_tier },
+	{ "user", "del", 1, 1, run_user_del },
+	{ "user", "list", 0, 0, run_user_list },
+	{ "key", "add", 2, 2, run_key_add },
+	{ "key", "list", 1, 1, run_key_list },
+	{ "key", "del", 2, 2, run_key_del },
 };
 
 static const struct command *find_command(int argc, char **argv, const char **problem)
@@ -328,9 +440,8 @@ static const struct command *find_command(int argc, char **argv, const char **pr
 
 		if (strcmp(argv[0], cmd->noun) != 0 || strcmp(argv[1], cmd->verb) != 0)
 			continue;
-		if (argc - 2 != cmd->arg_count) {
-			*problem = argc - 2 < cmd->arg_count ? "missing argument" : "too many "
-										    "arguments";
+		if (argc - 2 < cmd->min_args || argc - 2 > cmd->max_args) {
+			*problem = argc - 2 < cmd->min_args ? "missing argument" : "too many arguments";
 			return NULL;
 		}
 		return cmd;
@@ -339,24 +450,27 @@ static const struct command *find_command(int argc, char **argv, const char **pr
 	return NULL;
 }
 
-static int open_store(const char *config_path, struct store *st)
+/* Loads the configuration and opens the store. On failure ctl holds
+ * nothing that needs freeing. */
+static int open_ctl(const char *config_path, struct ctl *ctl)
 {
-	struct config cfg;
 	char err[CONFIG_ERROR_MAX];
 	int r;
 
-	config_init(&cfg);
-	r = config_load(&cfg, config_path, err, sizeof(err));
+	config_init(&ctl->cfg);
+	r = config_load(&ctl->cfg, config_path, err, sizeof(err));
 	if (r < 0) {
-		config_free(&cfg);
+		config_free(&ctl->cfg);
 		return fail("%s", err);
 	}
 
-	r = store_open(st, cfg.state_dir, cfg.uid_base, cfg.uid_count);
-	if (r < 0)
-		fail("cannot open the store in %s: %s", cfg.state_dir, strerror(-r));
-	config_free(&cfg);
-	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	r = store_open(&ctl->st, ctl->cfg.state_dir, ctl->cfg.uid_base, ctl->cfg.uid_count);
+	if (r < 0) {
+		fail("cannot open the store in %s: %s", ctl->cfg.state_dir, strerror(-r));
+		config_free(&ctl->cfg);
+		return EXIT_FAILURE;
+	}
+	return EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
@@ -369,7 +483,7 @@ int main(int argc, char **argv)
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	const struct command *cmd;
 	const char *problem;
-	struct store st;
+	struct ctl ctl;
 	int opt, status;
 
 	/* "+" stops at the first command word, so "key add USER -" keeps "-";
@@ -397,11 +511,12 @@ int main(int argc, char **argv)
 		return fail("must be run as root, because the store is readable only by root");
 	log_init(PROGRAM, false, LOG_LEVEL_WARN);
 
-	status = open_store(config_path, &st);
+	status = open_ctl(config_path, &ctl);
 	if (status != EXIT_SUCCESS)
 		return status;
-	status = cmd->run(&st, argv + optind + 2);
-	store_close(&st);
+	status = cmd->run(&ctl, argc - optind - 2, argv + optind + 2);
+	store_close(&ctl.st);
+	config_free(&ctl.cfg);
 
 	if (fflush(stdout) != 0 && status == EXIT_SUCCESS)
 		return fail("cannot write to standard output: %s", strerror(errno));

@@ -17,6 +17,13 @@ struct cgroup_limits {
 	uint32_t cpu_max_percent;   /* of one CPU; 0 = no limit */
 };
 
+/* Counters the kernel keeps per cgroup; they only grow. */
+struct cgroup_events {
+	uint64_t oom_kills;       /* processes the OOM killer ended in the cgroup */
+	uint64_t memory_max_hits; /* times memory use reached the limit */
+	uint64_t pids_max_hits;   /* forks and clones rejected by pids.max */
+};
+
 struct cgroup_manager;
 struct cgroup;
 
@@ -40,6 +47,13 @@ int cgroup_create(struct cgroup_manager *mgr, const char *name,
 		  const struct cgroup_limits *limits, struct cgroup **out);
 /* Moves pid into the cgroup (every controller, for v1). */
 int cgroup_attach(struct cgroup *cg, pid_t pid);
+/* Returns a directory fd of the cgroup for clone3's CLONE_INTO_CGROUP
+ * (v2 only), or -EOPNOTSUPP with v1, whose controllers are separate
+ * directories. */
+int cgroup_open_fd(struct cgroup *cg);
+/* Reads the cgroup's OOM and limit counters. A counter that this kernel
+ * does not keep reads as 0. */
+int cgroup_read_events(struct cgroup *cg, struct cgroup_events *out);
 /* Removes the (empty) cgroup, retrying briefly while the kernel still
  * counts exiting tasks, and frees cg. */
 int cgroup_destroy(struct cgroup *cg);

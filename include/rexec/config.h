@@ -19,10 +19,32 @@
 #define CONFIG_LISTEN_MAX    16
 #define CONFIG_ERROR_MAX     512
 #define CONFIG_LINE_MAX      1024  /* bytes per line, without the newline */
+#define CONFIG_TIER_MAX      32
+#define CONFIG_TIER_NAME_MAX 32
+/* The tier that exists without a Tier line, and the default DefaultTier. */
+#define CONFIG_BUILTIN_TIER  "default"
 
 struct config_listen {
 	char host[64];   /* numeric IPv4 or IPv6 address, no brackets */
 	uint16_t port;
+};
+
+/* Network of a sandbox: only its own loopback, or loopback plus outgoing
+ * connections through slirp4netns (never to the host's loopback). */
+enum config_network {
+	CONFIG_NETWORK_NONE,
+	CONFIG_NETWORK_EGRESS,
+};
+
+/* One "Tier NAME key=value ..." line: the resources of a sandbox. */
+struct config_tier {
+	char name[CONFIG_TIER_NAME_MAX + 1];
+	uint64_t memory_max_bytes;  /* memory=, 0 = no limit */
+	uint32_t cpu_max_percent;   /* cpu=, percent of one CPU, 0 = no limit */
+	uint32_t pids_max;          /* pids=, 0 = no limit */
+	uint64_t home_max_bytes;    /* home=, 0 = a plain directory without a size limit */
+	enum config_network network; /* network= none or egress */
+	unsigned line_no;           /* where the file defines it; 0 for the built-in tier */
 };
 
 struct config {
@@ -43,9 +65,6 @@ struct config {
 	char *shell;                     /* Shell /bin/bash */
 	char *sandbox_hostname;          /* SandboxHostname rexec */
 	uint32_t linger_s;               /* SandboxLinger 0: keep an idle sandbox this long */
-	uint64_t memory_max_bytes;       /* SandboxMemoryMax 512M */
-	uint32_t pids_max;               /* SandboxPidsMax 256 */
-	uint32_t cpu_max_percent;        /* SandboxCpuMax 100 (percent of one CPU, 0 = none) */
 	char *cgroup_name;               /* CgroupName rexec: parent cgroup beneath rexecd's own */
 
 	/* AcceptEnv "LANG LC_* TERM COLORTERM TZ": variable names a client may
@@ -60,6 +79,13 @@ struct config {
 	char *network_user;               /* NetworkUser rexec: system user of the network process */
 	char *network_chroot;             /* NetworkChroot /run/rexec/empty: its empty root */
 	char *seccomp_profile;            /* SeccompProfile SYSCONFDIR/rexec/seccomp.json */
+
+	/* Tier, repeatable. tiers[0] is always CONFIG_BUILTIN_TIER (memory=512M
+	 * cpu=100 pids=256 home=1G network=none) unless a Tier line redefines it. */
+	struct config_tier tiers[CONFIG_TIER_MAX];
+	size_t tier_count;
+	char *default_tier;               /* DefaultTier default: tier of users without one */
+	unsigned default_tier_line;       /* line of DefaultTier, for the error text */
 
 	/* One bit per keyword that config_parse_line has set, so that a
 	 * repeated keyword is an error and the first ListenAddress replaces
@@ -83,6 +109,16 @@ void config_free(struct config *cfg);
 
 /* Returns true if AcceptEnv lets a client set the variable name. */
 bool config_env_accepted(const struct config *cfg, const char *name);
+
+/* Returns the tier with this name, or NULL. */
+const struct config_tier *config_find_tier(const struct config *cfg, const char *name);
+
+/* Returns true for a valid tier name: a lowercase letter or digit, then up
+ * to 31 lowercase letters, digits, '-' or '_'. */
+bool config_tier_name_is_valid(const char *name);
+
+/* Returns "none" or "egress". */
+const char *config_network_name(enum config_network network);
 
 /* Derived paths under state_dir, malloc'd. */
 char *config_host_key_path(const struct config *cfg);

@@ -8,15 +8,18 @@
  * messages: PROTO_SPAWN starts a session (init forks it and answers
  * PROTO_SPAWNED with the PTY master or pipe fds), PROTO_KILL signals a
  * session's process group, and init sends PROTO_EXITED when a session's
- * leader exits. sandbox_destroy kills everything in the sandbox and removes
- * its cgroups. */
+ * leader exits. sandbox_destroy kills everything in the sandbox, stops its
+ * egress helper, releases its home volume (home.h) and removes its
+ * cgroups. */
 #ifndef REXEC_SANDBOX_H
 #define REXEC_SANDBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "rexec/cgroup.h"
+#include "rexec/home.h"
 
 #define SANDBOX_SANDBOX_UID 1000  /* the login user inside every sandbox */
 /* PTYs one sandbox may hold at once, as the devpts max= option wants it. */
@@ -30,11 +33,16 @@ struct sandbox_params {
 	const char *user;          /* validated Rexec user name */
 	uid_t uid_base;            /* host uid mapped to uid 0 inside */
 	uint32_t uid_count;        /* size of the mapped range, > SANDBOX_SANDBOX_UID */
-	const char *home_dir;      /* host directory bind-mounted on /home/user */
+	const char *home_dir;      /* StateDirectory/homes/<name>; an image adds ".img" */
+	uint64_t home_max_bytes;   /* 0: a plain directory without a size limit */
+	enum home_quota home_quota; /* how a home size is enforced (home_probe_quota) */
 	const char *hostname;
 	const char *shell;         /* absolute path inside the sandbox root */
 	struct cgroup_limits limits;
+	bool egress;               /* outgoing connections through slirp4netns */
 };
+
+struct egress;
 
 struct sandbox {
 	char *user;
@@ -42,15 +50,14 @@ struct sandbox {
 	int pidfd;                 /* pidfd of init, or -1 */
 	int control_fd;            /* SOCK_SEQPACKET to init, O_CLOEXEC|O_NONBLOCK */
 	struct cgroup *cgroup;
+	struct home *home;
+	struct egress *egress;     /* NULL without egress */
 	unsigned session_count;    /* kept by the monitor */
 };
 
-/* Creates the user's home directory if missing: mode 0700, owned by the
- * host uid and gid that are SANDBOX_SANDBOX_UID inside. */
-int sandbox_prepare_home(const struct sandbox_params *params, char *err, size_t err_len);
-
-/* Starts a sandbox and waits (at most a few seconds) for its init to be
- * ready. On failure nothing of it remains and err says why. */
+/* Prepares the home volume, starts a sandbox and waits (at most a few
+ * seconds) for its init to be ready and, with egress, for slirp4netns to
+ * configure tap0. On failure nothing of it remains and err says why. */
 int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *cgroups,
 		   struct sandbox **out, char *err, size_t err_len);
 

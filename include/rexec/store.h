@@ -1,8 +1,9 @@
 /* The user and key store: plain files under the state directory.
  *
- *   users/<name>/user              "key=value" lines: uid_base, created
+ *   users/<name>/user              "key=value" lines: uid_base, created, tier
  *   users/<name>/authorized_keys   OpenSSH authorized_keys lines
- *   homes/<name>/                  persistent home (created by the monitor)
+ *   homes/<name>.img               persistent home: an ext4 image (created by the monitor)
+ *   homes/<name>/                  or a plain directory (no size limit, or project quota)
  *   users/.lock                    flock(2) taken by every writer
  *
  * Every write goes to a temporary file that is renamed into place, so a
@@ -23,10 +24,14 @@ struct store {
 	uint32_t uid_count; /* size of each user's range */
 };
 
+#define STORE_TIER_MAX 32
+
 struct store_user {
 	char name[33];
 	uid_t uid_base;     /* host uid that is uid 0 inside the sandbox */
 	long long created;  /* seconds since the epoch */
+	/* Name of the user's tier in the configuration; "" means DefaultTier. */
+	char tier[STORE_TIER_MAX + 1];
 };
 
 /* Creates state_dir/users and state_dir/homes if missing (mode 0700 and
@@ -34,9 +39,14 @@ struct store_user {
 int store_open(struct store *st, const char *state_dir, uid_t uid_base, uint32_t uid_count);
 void store_close(struct store *st);
 
-/* Adds a user with the lowest free uid range. -EEXIST if present,
- * -EINVAL for an invalid name, -ENOSPC when no range is left. */
-int store_user_add(struct store *st, const char *name, struct store_user *out);
+/* Adds a user with the lowest free uid range and tier (NULL or "" for
+ * DefaultTier). -EEXIST if present, -EINVAL for an invalid name or tier
+ * name, -ENOSPC when no range is left. The store checks only the tier
+ * name's syntax; the caller checks that the configuration defines it. */
+int store_user_add(struct store *st, const char *name, const char *tier, struct store_user *out);
+/* Sets the user's tier (NULL or "" for DefaultTier). -ENOENT for an
+ * unknown user, -EINVAL for an invalid name. */
+int store_user_set_tier(struct store *st, const char *name, const char *tier);
 /* Removes the user's record and keys; the home is left in place. */
 int store_user_del(struct store *st, const char *name);
 /* -ENOENT for an unknown user, -EINVAL for an invalid name. */

@@ -16,10 +16,10 @@
 #define CONFIG_FILE_MAX  (1024 * 1024)
 #define UID_MAX_VALID    0xfffffffeU /* (uid_t)-1 means "no uid" to the kernel */
 
-/* A nonzero SandboxMemoryMax below this is most likely a size written
- * without its suffix ("512" meaning 512M), too small for any sandbox to
- * start in, so it is rejected. */
-#define MEMORY_MAX_MIN_BYTES (16ULL * 1024 * 1024)
+/* A nonzero memory= or home= size below this is most likely a size
+ * written without its suffix ("512" meaning 512M), too small for any
+ * sandbox to start in or for an ext4 home image, so it is rejected. */
+#define SIZE_MIN_BYTES (16ULL * 1024 * 1024)
 
 _Static_assert(sizeof(uid_t) == sizeof(uint32_t), "uid_t is expected to be 32 bits");
 
@@ -33,6 +33,9 @@ enum value_kind {
 	VALUE_HOSTNAME,  /* char * */
 	VALUE_ENV_LIST,  /* variable name patterns, separated by spaces or commas */
 	VALUE_USER_NAME, /* char *: a system user name */
+	VALUE_TIER,      /* "NAME key=value ...", the rest of the line, added to cfg->tiers */
+	VALUE_TIER_NAME, /* char *: a tier name */
+	VALUE_NETWORK,   /* enum config_network; only as a key of Tier */
 };
 
 struct keyword {
@@ -60,10 +63,8 @@ static const struct keyword keywords[] = {
 	{ "Shell", VALUE_PATH, FIELD(shell), 0, 0 },
 	{ "SandboxHostname", VALUE_HOSTNAME, FIELD(sandbox_hostname), 0, 0 },
 	{ "SandboxLinger", VALUE_DURATION, FIELD(linger_s), 0, UINT32_MAX },
-	{ "SandboxMemoryMax", VALUE_SIZE, FIELD(memory_max_bytes), MEMORY_MAX_MIN_BYTES,
-	  UINT64_MAX },
-	{ "SandboxPidsMax", VALUE_NUMBER, FIELD(pids_max), 0, UINT32_MAX },
-	{ "SandboxCpuMax", VALUE_NUMBER, FIELD(cpu_max_percent), 0, UINT32_MAX },
+	{ "Tier", VALUE_TIER, 0, 0, 0 },
+	{ "DefaultTier", VALUE_TIER_NAME, FIELD(default_tier), 0, 0 },
 	{ "CgroupName", VALUE_HOSTNAME, FIELD(cgroup_name), 0, 0 },
 	{ "AcceptEnv", VALUE_ENV_LIST, 0, 0, 0 },
 	{ "ClientAliveInterval", VALUE_DURATION, FIELD(client_alive_interval_s), 0, 86400 },
@@ -76,6 +77,37 @@ static const struct keyword keywords[] = {
 };
 
 _Static_assert(ARRAY_SIZE(keywords) <= 32, "keywords_seen has one bit per keyword");
+
+/* The keys of a Tier line, with the same kinds and bounds as keywords. */
+struct tier_key {
+	const char *name;
+	enum value_kind kind;
+	size_t offset; /* of the field in struct config_tier */
+	uint64_t min, max;
+};
+
+#define TIER_FIELD(name) offsetof(struct config_tier, name)
+
+static const struct tier_key tier_keys[] = {
+	{ "memory", VALUE_SIZE, TIER_FIELD(memory_max_bytes), SIZE_MIN_BYTES, UINT64_MAX },
+	{ "cpu", VALUE_NUMBER, TIER_FIELD(cpu_max_percent), 0, UINT32_MAX },
+	{ "pids", VALUE_NUMBER, TIER_FIELD(pids_max), 0, UINT32_MAX },
+	{ "home", VALUE_SIZE, TIER_FIELD(home_max_bytes), SIZE_MIN_BYTES, UINT64_MAX },
+	{ "network", VALUE_NETWORK, TIER_FIELD(network), 0, 0 },
+};
+
+#define TIER_KEYS_TEXT "memory, cpu, pids, home or network"
+
+/* The built-in tier, and the values of keys a Tier line leaves out. */
+static const struct config_tier builtin_tier = {
+	.name = CONFIG_BUILTIN_TIER,
+	.memory_max_bytes = 512ULL << 20,
+	.cpu_max_percent = 100,
+	.pids_max = 256,
+	.home_max_bytes = 1ULL << 30,
+	.network = CONFIG_NETWORK_NONE,
+	.line_no = 0,
+};
 
 static int set_env_list(struct config *cfg, const char *text);
 static void free_env_list(struct config *cfg);
@@ -134,10 +166,10 @@ void config_init(struct config *cfg)
 	cfg->shell = strdup("/bin/bash");
 	cfg->sandbox_hostname = strdup("rexec");
 	cfg->linger_s = 0;
-	cfg->memory_max_bytes = 512ULL * 1024 * 1024;
-	cfg->pids_max = 256;
-	cfg->cpu_max_percent = 100;
 	cfg->cgroup_name = strdup("rexec");
+	cfg->tiers[0] = builtin_tier;
+	cfg->tier_count = 1;
+	cfg->default_tier = strdup(CONFIG_BUILTIN_TIER);
 
 	/* Locale and terminal description only: nothing that changes how a
 	 * program loads (LD_*, BASH_ENV) or finds commands (PATH). */
@@ -172,6 +204,7 @@ void config_free(struct config *cfg)
 	free(cfg->network_user);
 	free(cfg->network_chroot);
 	free(cfg->seccomp_profile);
+	free(cfg->default_tier);
 	free_env_list(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -190,6 +223,37 @@ bool config_env_accepted(const struct config *cfg, const char *name)
 		}
 	}
 	return false;
+}
+
+const struct config_tier *config_find_tier(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->tier_count; i++) {
+		if (strcmp(cfg->tiers[i].name, name) == 0)
+			return &cfg->tiers[i];
+	}
+	return NULL;
+}
+
+bool config_tier_name_is_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > CONFIG_TIER_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		bool valid = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			     (i > 0 && (c == '-' || c == '_'));
+
+		if (!valid)
+			return false;
+	}
+	return true;
+}
+
+const char *config_network_name(enum config_network network)
+{
+	return network == CONFIG_NETWORK_EGRESS ? "egress" : "none";
 }
 
 char *config_host_key_path(const struct config *cfg)
@@ -278,17 +342,42 @@ static int parse_scaled(const char *text, const char *units, const uint64_t *fac
 	return 0;
 }
 
+/* Parses a plain number from min to max; label names the setting in the
+ * error text. */
+static int parse_number(const char *value, uint64_t min, uint64_t max, const char *label,
+			const struct line_ctx *ctx, uint64_t *out)
+{
+	static const uint64_t no_factors[] = { 1 };
+
+	if (parse_scaled(value, "", no_factors, out) < 0 || *out < min || *out > max)
+		return fail(ctx,
+			    "invalid value \"%s\" for %s (expected a number from %llu to %llu)",
+			    value, label, (unsigned long long)min, (unsigned long long)max);
+	return 0;
+}
+
+/* Parses a size in bytes or with suffix K, M or G: 0, or at least min. */
+static int parse_size(const char *value, uint64_t min, const char *label,
+		      const struct line_ctx *ctx, uint64_t *out)
+{
+	static const uint64_t factors[] = { 1ULL << 10, 1ULL << 20, 1ULL << 30 };
+
+	if (parse_scaled(value, "KMG", factors, out) < 0 || (*out != 0 && *out < min))
+		return fail(ctx,
+			    "invalid size \"%s\" for %s (expected 0 for no limit, or at least "
+			    "%lluM, in bytes or with suffix K, M or G)",
+			    value, label, (unsigned long long)(min >> 20));
+	return 0;
+}
+
 static int set_number(const struct keyword *kw, struct config *cfg, const char *value,
 		      const struct line_ctx *ctx)
 {
-	static const uint64_t no_factors[] = { 1 };
 	uint64_t v;
+	int r = parse_number(value, kw->min, kw->max, kw->name, ctx, &v);
 
-	if (parse_scaled(value, "", no_factors, &v) < 0 || v < kw->min || v > kw->max)
-		return fail(ctx,
-			    "invalid value \"%s\" for %s (expected a number from %llu to %llu)",
-			    value, kw->name, (unsigned long long)kw->min,
-			    (unsigned long long)kw->max);
+	if (r < 0)
+		return r;
 	*(uint32_t *)((char *)cfg + kw->offset) = (uint32_t)v;
 	return 0;
 }
@@ -305,21 +394,6 @@ static int set_duration(const struct keyword *kw, struct config *cfg, const char
 			    "with suffix s, m or h, at most %llu seconds)",
 			    value, kw->name, (unsigned long long)kw->max);
 	*(uint32_t *)((char *)cfg + kw->offset) = (uint32_t)v;
-	return 0;
-}
-
-static int set_size(const struct keyword *kw, struct config *cfg, const char *value,
-		    const struct line_ctx *ctx)
-{
-	static const uint64_t factors[] = { 1ULL << 10, 1ULL << 20, 1ULL << 30 };
-	uint64_t v;
-
-	if (parse_scaled(value, "KMG", factors, &v) < 0 || (v != 0 && v < kw->min))
-		return fail(ctx,
-			    "invalid size \"%s\" for %s (expected 0 for no limit, or at least "
-			    "%lluM, in bytes or with suffix K, M or G)",
-			    value, kw->name, (unsigned long long)(kw->min >> 20));
-	*(uint64_t *)((char *)cfg + kw->offset) = v;
 	return 0;
 }
 
@@ -555,6 +629,128 @@ static int set_accept_env(const struct keyword *kw, struct config *cfg, const ch
 	return r;
 }
 
+/* ---- tiers ---- */
+
+#define TIER_NAME_RULE                                                                             \
+	"expected a lowercase letter or digit, then up to 31 lowercase letters, digits, '-' or '_'"
+
+static int set_tier_name(const struct keyword *kw, struct config *cfg, const char *value,
+			 const struct line_ctx *ctx)
+{
+	if (!config_tier_name_is_valid(value))
+		return fail(ctx, "invalid tier name \"%s\" for %s (" TIER_NAME_RULE ")", value,
+			    kw->name);
+	cfg->default_tier_line = ctx->line_no;
+	return set_string(cfg, kw->offset, value);
+}
+
+static const struct tier_key *find_tier_key(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tier_keys); i++) {
+		if (strlen(tier_keys[i].name) == len && strncmp(tier_keys[i].name, name, len) == 0)
+			return &tier_keys[i];
+	}
+	return NULL;
+}
+
+/* Sets one "key=value" of a Tier line. seen has one bit per tier key. */
+static int set_tier_key(struct config_tier *tier, char *setting, unsigned *seen,
+			const struct line_ctx *ctx)
+{
+	char *equals = strchr(setting, '=');
+	const struct tier_key *key = equals ? find_tier_key(setting, (size_t)(equals - setting)) : NULL;
+	char *field = (char *)tier + (key ? key->offset : 0);
+	char label[CONFIG_TIER_NAME_MAX + 32];
+	const char *value = equals ? equals + 1 : "";
+	uint64_t v;
+	int r;
+
+	if (!equals)
+		return fail(ctx, "invalid setting \"%s\" in Tier %s (expected key=value with key "
+			    TIER_KEYS_TEXT ")", setting, tier->name);
+	if (!key)
+		return fail(ctx, "unknown key \"%.*s\" in Tier %s (expected " TIER_KEYS_TEXT ")",
+			    (int)(equals - setting), setting, tier->name);
+	if (*seen & (1U << (key - tier_keys)))
+		return fail(ctx, "key %s is given twice in Tier %s", key->name, tier->name);
+	*seen |= 1U << (key - tier_keys);
+
+	snprintf(label, sizeof(label), "%s in Tier %s", key->name, tier->name);
+	switch (key->kind) {
+	case VALUE_SIZE:
+		r = parse_size(value, key->min, label, ctx, &v);
+		if (r == 0)
+			*(uint64_t *)field = v;
+		return r;
+	case VALUE_NUMBER:
+		r = parse_number(value, key->min, key->max, label, ctx, &v);
+		if (r == 0)
+			*(uint32_t *)field = (uint32_t)v;
+		return r;
+	default:
+		if (strcmp(value, "none") == 0)
+			*(enum config_network *)field = CONFIG_NETWORK_NONE;
+		else if (strcmp(value, "egress") == 0)
+			*(enum config_network *)field = CONFIG_NETWORK_EGRESS;
+		else
+			return fail(ctx, "invalid value \"%s\" for %s (expected none or egress)",
+				    value, label);
+		return 0;
+	}
+}
+
+/* Returns the slot for a Tier line named name: the built-in tier, which a
+ * file may redefine once, or a new one. */
+static int tier_slot(struct config *cfg, const char *name, struct config_tier **out,
+		     const struct line_ctx *ctx)
+{
+	for (size_t i = 0; i < cfg->tier_count; i++) {
+		struct config_tier *tier = &cfg->tiers[i];
+
+		if (strcmp(tier->name, name) != 0)
+			continue;
+		if (tier->line_no != 0)
+			return fail(ctx, "Tier %s is defined twice (first on line %u)", name,
+				    tier->line_no);
+		*out = tier;
+		return 0;
+	}
+	if (cfg->tier_count == CONFIG_TIER_MAX)
+		return fail(ctx, "too many Tier lines (at most %d)", CONFIG_TIER_MAX);
+	*out = &cfg->tiers[cfg->tier_count++];
+	return 0;
+}
+
+/* Parses "NAME key=value ..." in place. Keys left out take the built-in
+ * tier's values, so the meaning of a line never depends on other lines. */
+static int add_tier(struct config *cfg, char *text, const struct line_ctx *ctx)
+{
+	struct config_tier tier = builtin_tier;
+	struct config_tier *slot;
+	char *save = NULL;
+	char *name = strtok_r(text, " \t\r\n\f\v", &save);
+	char *setting;
+	unsigned seen = 0;
+	int r;
+
+	if (!config_tier_name_is_valid(name))
+		return fail(ctx, "invalid tier name \"%s\" for Tier (" TIER_NAME_RULE ")", name);
+	snprintf(tier.name, sizeof(tier.name), "%s", name);
+	tier.line_no = ctx->line_no;
+
+	while ((setting = strtok_r(NULL, " \t\r\n\f\v", &save)) && setting[0] != '#') {
+		r = set_tier_key(&tier, setting, &seen, ctx);
+		if (r < 0)
+			return r;
+	}
+
+	r = tier_slot(cfg, tier.name, &slot, ctx);
+	if (r < 0)
+		return r;
+	*slot = tier;
+	return 0;
+}
+
 static int set_value(const struct keyword *kw, struct config *cfg, const char *value,
 		     const struct line_ctx *ctx)
 {
@@ -569,14 +765,20 @@ static int set_value(const struct keyword *kw, struct config *cfg, const char *v
 		return set_duration(kw, cfg, value, ctx);
 	case VALUE_NUMBER:
 		return set_number(kw, cfg, value, ctx);
-	case VALUE_SIZE:
-		return set_size(kw, cfg, value, ctx);
 	case VALUE_HOSTNAME:
 		return set_hostname(kw, cfg, value, ctx);
 	case VALUE_ENV_LIST:
 		return set_accept_env(kw, cfg, value, ctx);
 	case VALUE_USER_NAME:
 		return set_user_name(kw, cfg, value, ctx);
+	case VALUE_TIER:
+		/* value points into config_parse_line's own copy of the line. */
+		return add_tier(cfg, (char *)value, ctx);
+	case VALUE_TIER_NAME:
+		return set_tier_name(kw, cfg, value, ctx);
+	case VALUE_SIZE:
+	case VALUE_NETWORK:
+		break; /* only keys of a Tier line have these kinds */
 	}
 	return -EINVAL;
 }
@@ -640,16 +842,23 @@ int config_parse_line(struct config *cfg, const char *line, const char *path, un
 	p = skip_spaces(p);
 	if (is_end_of_line(p))
 		return fail(&ctx, "missing value for %s", kw->name);
-	r = cut_value(p, kw, &value, &rest, &ctx);
-	if (r < 0)
-		return r;
-	rest = skip_spaces(rest);
-	if (!is_end_of_line(rest))
-		return fail(&ctx, "unexpected text \"%s\" after the value of %s", rest, kw->name);
+	if (kw->kind == VALUE_TIER) {
+		/* A Tier line's value is the rest of the line. */
+		value = p;
+	} else {
+		r = cut_value(p, kw, &value, &rest, &ctx);
+		if (r < 0)
+			return r;
+		rest = skip_spaces(rest);
+		if (!is_end_of_line(rest))
+			return fail(&ctx, "unexpected text \"%s\" after the value of %s", rest,
+				    kw->name);
+	}
 
 	bit = 1U << (kw - keywords);
-	if ((cfg->keywords_seen & bit) && kw->kind != VALUE_LISTEN)
-		return fail(&ctx, "duplicate keyword %s (only ListenAddress may be repeated)",
+	if ((cfg->keywords_seen & bit) && kw->kind != VALUE_LISTEN && kw->kind != VALUE_TIER)
+		return fail(&ctx,
+			    "duplicate keyword %s (only ListenAddress and Tier may be repeated)",
 			    kw->name);
 
 	r = set_value(kw, cfg, value, &ctx);
@@ -660,7 +869,7 @@ int config_parse_line(struct config *cfg, const char *line, const char *path, un
 }
 
 /* Checks the rules that involve more than one keyword. */
-static int check_config(const struct config *cfg, const struct line_ctx *ctx)
+static int check_config(const struct config *cfg, struct line_ctx *ctx)
 {
 	uint64_t last_uid = (uint64_t)cfg->uid_base + cfg->uid_count - 1;
 
@@ -669,6 +878,11 @@ static int check_config(const struct config *cfg, const struct line_ctx *ctx)
 			    "UidBase %u plus UidsPerUser %u goes past the largest uid %u; lower "
 			    "either value",
 			    (unsigned)cfg->uid_base, cfg->uid_count, UID_MAX_VALID);
+	if (!config_find_tier(cfg, cfg->default_tier)) {
+		ctx->line_no = cfg->default_tier_line;
+		return fail(ctx, "DefaultTier %s names no tier (define it with a Tier line)",
+			    cfg->default_tier);
+	}
 	return 0;
 }
 
@@ -676,7 +890,7 @@ static bool has_defaults(const struct config *cfg)
 {
 	return cfg->state_dir && cfg->audit_log && cfg->shell && cfg->sandbox_hostname &&
 	       cfg->cgroup_name && cfg->accept_env && cfg->sftp_server && cfg->network_user &&
-	       cfg->network_chroot && cfg->seccomp_profile;
+	       cfg->network_chroot && cfg->seccomp_profile && cfg->default_tier;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, size_t err_len)

@@ -18,7 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rexec/audit.h"
 #include "rexec/cgroup.h"
+#include "rexec/home.h"
 #include "rexec/log.h"
 #include "rexec/monitor.h"
 #include "rexec/proctitle.h"
@@ -32,6 +34,10 @@
 /* How long a failed network process waits before it is started again, so a
  * process that dies at once cannot make the monitor spin. */
 #define NET_RESTART_DELAY_MS 1000
+
+/* How often the OOM and pids.max counters of every sandbox are read, in
+ * addition to each session end and each sandbox end. */
+#define LIMIT_CHECK_INTERVAL_MS 5000
 
 enum session_state {
 	SESSION_SPAWNING, /* PROTO_SPAWN sent, waiting for PROTO_SPAWNED */
@@ -51,6 +57,8 @@ struct mon_session {
 /* A running sandbox and the monitor's bookkeeping for it. */
 struct mon_sandbox {
 	struct sandbox *sb;
+	const char *tier;            /* name, in the monitor's configuration */
+	struct cgroup_events audited; /* counters already in the audit log */
 	unsigned live_sessions;
 	unsigned long long linger_deadline_ms; /* 0: not lingering */
 	struct mon_sandbox *next;
@@ -61,6 +69,8 @@ struct monitor {
 	const struct config *cfg;
 	struct store store;
 	struct cgroup_manager *cgroups;
+	enum home_quota home_quota;
+	unsigned long long next_limit_check_ms;
 	int signal_fd;
 	pid_t net_pid;
 	int net_fd;       /* async link */
@@ -111,10 +121,44 @@ static struct mon_sandbox *box_find(struct monitor *m, const char *user)
 	return NULL;
 }
 
+/* Audits one counter's growth since the last check. */
+static void audit_counter(const struct mon_sandbox *box, const char *event, const char *what,
+			  uint64_t audited, uint64_t now)
+{
+	if (now <= audited)
+		return;
+	log_warn("sandbox user=%s tier=%s: %s (%llu new, %llu in total)", box->sb->user,
+		 box->tier, what, (unsigned long long)(now - audited), (unsigned long long)now);
+	audit_event(event, AUDIT_STR, "user", box->sb->user, AUDIT_STR, "tier", box->tier,
+		    AUDIT_INT, "count", (long long)(now - audited), AUDIT_INT, "total",
+		    (long long)now, AUDIT_END);
+}
+
+/* Audits OOM kills and pids.max hits since the last check: events
+ * "oom_kill" and "pids_limit" with the user, tier, new count and total. */
+static void box_check_limits(struct mon_sandbox *box)
+{
+	struct cgroup_events now;
+	int r = cgroup_read_events(box->sb->cgroup, &now);
+
+	if (r < 0) {
+		log_warn("cannot read the cgroup counters of user=%s: %s", box->sb->user,
+			 strerror(-r));
+		return;
+	}
+	audit_counter(box, "oom_kill", "the OOM killer ended processes", box->audited.oom_kills,
+		      now.oom_kills);
+	audit_counter(box, "pids_limit", "forks failed at the pids limit",
+		      box->audited.pids_max_hits, now.pids_max_hits);
+	box->audited = now;
+}
+
 /* Ends the sandbox and forgets every session in it. */
 static void box_destroy(struct monitor *m, struct mon_sandbox *box)
 {
 	struct mon_session **p = &m->sessions;
+
+	box_check_limits(box);
 
 	while (*p) {
 		if ((*p)->box == box) {
@@ -179,11 +223,26 @@ static void box_session_ended(struct monitor *m, struct mon_session *s)
 	log_debug("sandbox idle user=%s, ending in %u s", box->sb->user, m->cfg->linger_s);
 }
 
-/* Returns the user's running sandbox or starts one. */
+/* Returns the user's tier; a tier the configuration no longer defines
+ * falls back to DefaultTier, so the user can still log in. */
+static const struct config_tier *user_tier(struct monitor *m, const struct store_user *user)
+{
+	const char *name = user->tier[0] ? user->tier : m->cfg->default_tier;
+	const struct config_tier *tier = config_find_tier(m->cfg, name);
+
+	if (tier)
+		return tier;
+	log_warn("tier %s of user=%s is not defined in the configuration; using DefaultTier %s",
+		 name, user->name, m->cfg->default_tier);
+	return config_find_tier(m->cfg, m->cfg->default_tier);
+}
+
+/* Returns the user's running sandbox or starts one in the user's tier. */
 static struct mon_sandbox *box_get(struct monitor *m, const struct store_user *user, char *err,
 				   size_t err_len)
 {
 	struct mon_sandbox *box = box_find(m, user->name);
+	const struct config_tier *tier;
 	cleanup_free char *home = NULL;
 	struct sandbox_params params;
 	int r;
@@ -191,9 +250,10 @@ static struct mon_sandbox *box_get(struct monitor *m, const struct store_user *u
 	if (box)
 		return box;
 
+	tier = user_tier(m, user);
 	home = store_home_path(&m->store, user->name);
-	if (!home) {
-		snprintf(err, err_len, "out of memory");
+	if (!home || !tier) {
+		snprintf(err, err_len, home ? "no tier for user %s" : "out of memory", user->name);
 		return NULL;
 	}
 	params = (struct sandbox_params){
@@ -201,19 +261,18 @@ static struct mon_sandbox *box_get(struct monitor *m, const struct store_user *u
 		.uid_base = user->uid_base,
 		.uid_count = m->cfg->uid_count,
 		.home_dir = home,
+		.home_max_bytes = tier->home_max_bytes,
+		.home_quota = m->home_quota,
 		.hostname = m->cfg->sandbox_hostname,
 		.shell = m->cfg->shell,
 		.limits =
 			{
-				.memory_max_bytes = m->cfg->memory_max_bytes,
-				.pids_max = m->cfg->pids_max,
-				.cpu_max_percent = m->cfg->cpu_max_percent,
+				.memory_max_bytes = tier->memory_max_bytes,
+				.pids_max = tier->pids_max,
+				.cpu_max_percent = tier->cpu_max_percent,
 			},
+		.egress = tier->network == CONFIG_NETWORK_EGRESS,
 	};
-
-	r = sandbox_prepare_home(&params, err, err_len);
-	if (r < 0)
-		return NULL;
 
 	box = calloc(1, sizeof(*box));
 	if (!box) {
@@ -225,6 +284,11 @@ static struct mon_sandbox *box_get(struct monitor *m, const struct store_user *u
 		free(box);
 		return NULL;
 	}
+	box->tier = tier->name;
+	log_info("sandbox user=%s tier=%s memory=%llu cpu=%u%% pids=%u home=%llu network=%s",
+		 user->name, tier->name, (unsigned long long)tier->memory_max_bytes,
+		 tier->cpu_max_percent, tier->pids_max, (unsigned long long)tier->home_max_bytes,
+		 config_network_name(tier->network));
 	box->next = m->boxes;
 	m->boxes = box;
 	return box;
@@ -477,6 +541,7 @@ static void handle_exited(struct monitor *m, struct mon_sandbox *box, const stru
 	}
 	log_info("session exited session=%08x user=%s status=0x%x", s->id, box->sb->user,
 		 (unsigned)msg->status);
+	box_check_limits(box);
 	proto_msg_init(&reply, PROTO_SESSION_EXITED);
 	reply.session_id = s->id;
 	reply.status = msg->status;
@@ -698,6 +763,8 @@ static int next_timeout_ms(struct monitor *m)
 	}
 	if (m->net_restart_ms && (!next || m->net_restart_ms < next))
 		next = m->net_restart_ms;
+	if (m->boxes && (!next || m->next_limit_check_ms < next))
+		next = m->next_limit_check_ms;
 	if (!next)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
@@ -714,6 +781,11 @@ static void run_timers(struct monitor *m, const sigset_t *old_mask)
 		if (b->linger_deadline_ms && b->linger_deadline_ms <= now && b->live_sessions == 0)
 			box_destroy(m, b);
 		b = next;
+	}
+	if (m->next_limit_check_ms <= now) {
+		for (b = m->boxes; b; b = b->next)
+			box_check_limits(b);
+		m->next_limit_check_ms = now + LIMIT_CHECK_INTERVAL_MS;
 	}
 	if (m->net_restart_ms && m->net_restart_ms <= now && m->net_pid < 0) {
 		int r = net_start(m, old_mask);
@@ -780,6 +852,16 @@ static int poll_once(struct monitor *m, const sigset_t *old_mask)
 	return 0;
 }
 
+/* Probes StateDirectory/homes, which store_open created. */
+static enum home_quota home_probe_quota_in(const struct store *store)
+{
+	cleanup_free char *homes = NULL;
+
+	if (asprintf(&homes, "%s/homes", store->state_dir) < 0)
+		return HOME_QUOTA_LOOP_IMAGE;
+	return home_probe_quota(homes);
+}
+
 static int read_self_cgroup(char **text)
 {
 	return util_read_file("/proc/self/cgroup", 65536, text, NULL);
@@ -832,6 +914,8 @@ int monitor_run(const struct monitor_params *params)
 		return 1;
 	}
 	log_info("cgroup %s backend in use", cgroup_manager_version(m.cgroups));
+	m.home_quota = home_probe_quota_in(&m.store);
+	log_info("home size limits: %s", home_quota_name(m.home_quota));
 	proctitle_set("rexecd: monitor");
 	getrandom(&m.next_session_id, sizeof(m.next_session_id), 0);
 

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rexec/cgroup.h"
 
@@ -42,6 +43,11 @@ struct cgroup_backend {
 	int (*apply_limits)(struct cgroup *cg, const struct cgroup_limits *limits);
 	/* Kills every process left in the cgroup before rmdir; may be NULL. */
 	int (*kill)(struct cgroup *cg);
+	/* Reads the OOM and limit counters. */
+	int (*read_events)(struct cgroup *cg, struct cgroup_events *out);
+	/* Opens the cgroup's directory for CLONE_INTO_CGROUP; NULL when the
+	 * hierarchy cannot do that. */
+	int (*open_fd)(struct cgroup *cg);
 };
 
 struct cgroup_manager {
@@ -90,6 +96,12 @@ int cgroup_read_file(const char *dir, const char *file, char **out);
  * which callers treat as "feature absent" only for optional files. */
 int cgroup_write_file(const struct cgroup_manager *mgr, const char *dir, const char *file,
 		      const char *value);
+
+/* Reads the number after "key " in a flat keyed file such as
+ * memory.events ("oom_kill 3"), or the whole file as a number when key is
+ * NULL. A missing file or key reads as 0, because older kernels lack some
+ * counters. */
+int cgroup_read_counter(const char *dir, const char *file, const char *key, uint64_t *out);
 
 /* Creates dir (0755); an existing directory is fine. */
 int cgroup_make_dir(const char *dir);

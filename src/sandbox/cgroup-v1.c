@@ -154,11 +154,30 @@ static int v1_apply_limits(struct cgroup *cg, const struct cgroup_limits *limits
 	return 0;
 }
 
+/* memory.oom_control has an "oom_kill N" line since Linux 4.13;
+ * memory.failcnt counts how often usage hit memory.limit_in_bytes. */
+static int v1_read_events(struct cgroup *cg, struct cgroup_events *out)
+{
+	const char *memory = cgroup_controller_dir(cg, CGROUP_MEMORY);
+	const char *pids = cgroup_controller_dir(cg, CGROUP_PIDS);
+	int r;
+
+	r = cgroup_read_counter(memory, "memory.oom_control", "oom_kill", &out->oom_kills);
+	if (r == 0)
+		r = cgroup_read_counter(memory, "memory.failcnt", NULL, &out->memory_max_hits);
+	if (r == 0)
+		r = cgroup_read_counter(pids, "pids.events", "max", &out->pids_max_hits);
+	return r;
+}
+
 /* v1 has no cgroup.kill: the sandbox's processes end when its init, pid 1
- * of their pid namespace, is killed, which sandbox_destroy does first. */
+ * of their pid namespace, is killed, which sandbox_destroy does first. No
+ * single directory holds every controller, so CLONE_INTO_CGROUP is out. */
 const struct cgroup_backend cgroup_backend_v1 = {
     .version = "v1",
     .open = v1_open,
     .apply_limits = v1_apply_limits,
     .kill = NULL,
+    .read_events = v1_read_events,
+    .open_fd = NULL,
 };

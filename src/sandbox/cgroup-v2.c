@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -171,8 +172,11 @@ static int v2_apply_limits(struct cgroup *cg, const struct cgroup_limits *limits
 	char value[64];
 	int r;
 
-	/* One OOM kill ends the whole sandbox instead of leaving it half alive. */
-	r = write_limit(cg, "memory.oom.group", "1", true);
+	/* memory.oom.group stays 0: with 1, one OOM kill would end every
+	 * process of the cgroup, the sandbox init included, and so every
+	 * session of the user. The OOM killer picks the largest process, which
+	 * is the one that ran out of memory, not the small init. */
+	r = write_limit(cg, "memory.oom.group", "0", true);
 	if (r < 0)
 		return r;
 
@@ -214,9 +218,29 @@ static int v2_kill(struct cgroup *cg)
 	return r == -ENOENT ? 0 : r;
 }
 
+static int v2_read_events(struct cgroup *cg, struct cgroup_events *out)
+{
+	int r = cgroup_read_counter(cg->dirs[0], "memory.events", "oom_kill", &out->oom_kills);
+
+	if (r == 0)
+		r = cgroup_read_counter(cg->dirs[0], "memory.events", "max", &out->memory_max_hits);
+	if (r == 0)
+		r = cgroup_read_counter(cg->dirs[0], "pids.events", "max", &out->pids_max_hits);
+	return r;
+}
+
+static int v2_open_fd(struct cgroup *cg)
+{
+	int fd = open(cg->dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 const struct cgroup_backend cgroup_backend_v2 = {
     .version = "v2",
     .open = v2_open,
     .apply_limits = v2_apply_limits,
     .kill = v2_kill,
+    .read_events = v2_read_events,
+    .open_fd = v2_open_fd,
 };

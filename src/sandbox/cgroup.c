@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,28 @@ int cgroup_read_file(const char *dir, const char *file, char **out)
 	if (!path)
 		return -ENOMEM;
 	return util_read_file(path, CGROUP_FILE_MAX, out, NULL);
+}
+
+int cgroup_read_counter(const char *dir, const char *file, const char *key, uint64_t *out)
+{
+	cleanup_free char *text = NULL;
+	const char *line;
+	size_t key_len = key ? strlen(key) : 0;
+	int r = cgroup_read_file(dir, file, &text);
+
+	*out = 0;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!key)
+		return sscanf(text, "%" SCNu64, out) == 1 ? 0 : -EBADMSG;
+
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, key_len) == 0 && line[key_len] == ' ')
+			return sscanf(line + key_len + 1, "%" SCNu64, out) == 1 ? 0 : -EBADMSG;
+	}
+	return 0;
 }
 
 int cgroup_write_file(const struct cgroup_manager *mgr, const char *dir, const char *file,
@@ -526,6 +549,19 @@ int cgroup_attach(struct cgroup *cg, pid_t pid)
 		}
 	}
 	return 0;
+}
+
+int cgroup_open_fd(struct cgroup *cg)
+{
+	if (!cg->mgr->backend->open_fd)
+		return -EOPNOTSUPP;
+	return cg->mgr->backend->open_fd(cg);
+}
+
+int cgroup_read_events(struct cgroup *cg, struct cgroup_events *out)
+{
+	memset(out, 0, sizeof(*out));
+	return cg->mgr->backend->read_events(cg, out);
 }
 
 int cgroup_destroy(struct cgroup *cg)

@@ -7,3 +7,5 @@ librexec_a_SOURCES += src/sandbox/caps.c
 librexec_a_SOURCES += src/sandbox/cgroup.c
 librexec_a_SOURCES += src/sandbox/cgroup-v1.c
 librexec_a_SOURCES += src/sandbox/cgroup-v2.c
+librexec_a_SOURCES += src/sandbox/home.c
+librexec_a_SOURCES += src/sandbox/egress.c

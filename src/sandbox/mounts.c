@@ -435,6 +435,10 @@ static int add_etc_generated(int root_fd, const struct sandbox_init_args *args, 
 		r = replace_etc_file(root_fd, gen_fd, "hostname", hostname, false, err, err_len);
 	if (r == 0)
 		r = replace_etc_file(root_fd, gen_fd, "hosts", hosts, false, err, err_len);
+	/* The host's resolver is out of reach; slirp4netns answers DNS there. */
+	if (r == 0 && args->egress)
+		r = replace_etc_file(root_fd, gen_fd, "resolv.conf", "nameserver 10.0.2.3\n", false,
+				     err, err_len);
 	if (r < 0)
 		return r;
 
@@ -443,6 +447,7 @@ static int add_etc_generated(int root_fd, const struct sandbox_init_args *args, 
 	unlinkat(root_fd, GENERATED_DIR "/group", 0);
 	unlinkat(root_fd, GENERATED_DIR "/hostname", 0);
 	unlinkat(root_fd, GENERATED_DIR "/hosts", 0);
+	unlinkat(root_fd, GENERATED_DIR "/resolv.conf", 0);
 	if (unlinkat(root_fd, GENERATED_DIR, AT_REMOVEDIR) < 0)
 		return sandbox_fail(err, err_len, -errno, "cannot remove /%s", GENERATED_DIR);
 	return 0;

@@ -11,6 +11,7 @@
 #define REXEC_SANDBOX_INTERNAL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct sandbox_init_args {
 	int home_tree_fd; /* detached mount of the host home directory */
 	const char *hostname;
 	const char *shell; /* absolute path inside the sandbox */
+	bool egress;       /* tap0 from slirp4netns: /etc/resolv.conf names its DNS */
 };
 
 /* Runs the sandbox init: waits for the release byte, sets up the sandbox,

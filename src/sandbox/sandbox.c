@@ -1,6 +1,7 @@
-/* Sandbox lifecycle, monitor side: home directory, clone into new
- * namespaces, id maps, cgroup, release, wait for PROTO_READY, teardown.
- * The cloned child continues in init.c. */
+/* Sandbox lifecycle, monitor side: home volume, clone into new
+ * namespaces, id maps, cgroup, release, wait for PROTO_READY, egress,
+ * teardown. The cloned child continues in init.c; home.c and egress.c are
+ * the monitor-side steps. */
 #include "config.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "rexec/proto.h"
 #include "rexec/sandbox.h"
 #include "rexec/util.h"
+#include "egress.h"
 #include "sandbox-internal.h"
 
 #define READY_TIMEOUT_MS 10000
@@ -38,8 +40,12 @@
 #define SANDBOX_CLONE_FLAGS                                                                        \
 	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
 
-/* The kernel's struct clone_args up to tls (CLONE_ARGS_SIZE_VER0), declared
- * here because <linux/sched.h> clashes with glibc's <sched.h>. */
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL /* Linux 5.7 */
+#endif
+
+/* The kernel's struct clone_args up to cgroup (CLONE_ARGS_SIZE_VER2),
+ * declared here because <linux/sched.h> clashes with glibc's <sched.h>. */
 struct clone3_args {
 	uint64_t flags;
 	uint64_t pidfd;
@@ -49,6 +55,9 @@ struct clone3_args {
 	uint64_t stack;
 	uint64_t stack_size;
 	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
 };
 
 static bool hostname_is_valid(const char *name)
@@ -107,91 +116,6 @@ static int validate_params(const struct sandbox_params *p, char *err, size_t err
 	return 0;
 }
 
-/* Opens (creating it if missing) the last component of home_dir beneath
- * its parent, never following a symlink there. Sets *created. */
-static int open_or_create_home(const char *home_dir, bool *created, char *err, size_t err_len)
-{
-	const char *name = strrchr(home_dir, '/') + 1;
-	char *parent = strndup(home_dir, name - home_dir > 1 ? (size_t)(name - home_dir - 1) : 1);
-	int parent_fd = -1, home_fd = -1;
-	int r = 0;
-
-	*created = false;
-	if (!parent)
-		return sandbox_fail(err, err_len, -ENOMEM, "cannot prepare %s", home_dir);
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || name[0] == '\0') {
-		snprintf(err, err_len, "invalid home directory %s", home_dir);
-		r = -EINVAL;
-		goto out;
-	}
-
-	r = util_mkdir_p(parent, 0711);
-	if (r < 0) {
-		sandbox_fail(err, err_len, r, "cannot create %s", parent);
-		goto out;
-	}
-	parent_fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (parent_fd < 0) {
-		r = sandbox_fail(err, err_len, -errno, "cannot open %s", parent);
-		goto out;
-	}
-	if (mkdirat(parent_fd, name, 0700) == 0) {
-		*created = true;
-	} else if (errno != EEXIST) {
-		r = sandbox_fail(err, err_len, -errno, "cannot create %s", home_dir);
-		goto out;
-	}
-	home_fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (home_fd < 0)
-		r = sandbox_fail(err, err_len, -errno, "cannot open %s", home_dir);
-
-out:
-	if (parent_fd >= 0)
-		close(parent_fd);
-	free(parent);
-	return r < 0 ? r : home_fd;
-}
-
-int sandbox_prepare_home(const struct sandbox_params *params, char *err, size_t err_len)
-{
-	uid_t owner = params->uid_base + SANDBOX_SANDBOX_UID;
-	bool created;
-	struct stat st;
-	int home_fd;
-	int r = 0;
-
-	r = validate_params(params, err, err_len);
-	if (r < 0)
-		return r;
-	home_fd = open_or_create_home(params->home_dir, &created, err, err_len);
-	if (home_fd < 0)
-		return home_fd;
-
-	if (created) {
-		if (fchown(home_fd, owner, owner) < 0 || fchmod(home_fd, 0700) < 0) {
-			r = sandbox_fail(err, err_len, -errno, "cannot hand %s to uid %u",
-					 params->home_dir, (unsigned)owner);
-			goto out;
-		}
-		log_info("created home %s user=%s uid=%u", params->home_dir, params->user,
-			 (unsigned)owner);
-		goto out;
-	}
-
-	/* An existing home owned by another uid may be another user's. */
-	if (fstat(home_fd, &st) < 0) {
-		r = sandbox_fail(err, err_len, -errno, "cannot stat %s", params->home_dir);
-	} else if (st.st_uid != owner) {
-		snprintf(err, err_len, "home %s of user=%s is owned by uid %u, expected %u",
-			 params->home_dir, params->user, (unsigned)st.st_uid, (unsigned)owner);
-		r = -EPERM;
-	}
-
-out:
-	close(home_fd);
-	return r;
-}
-
 /* Leaves open only the control socket and the home tree fd, both above 2,
  * and 0/1/2, which init replaces with /dev/null. The child cannot report
  * a failure yet, so it exits, and the monitor reads end-of-file on the socket. */
@@ -233,8 +157,12 @@ __attribute__((noreturn)) static void run_child(const struct sandbox_init_args *
 }
 
 /* Clones like fork(2), into new namespaces. clone3 returns a pidfd with the
- * pid; the clone fallback (kernels before 5.3) opens it afterwards. */
-static pid_t clone_sandbox(int *pidfd)
+ * pid; the clone fallback (kernels before 5.3) opens it afterwards. With a
+ * cgroup_fd (cgroup v2) the child starts in its cgroup, so not even its
+ * first page is charged elsewhere; on any error of that clone3 the child
+ * is cloned without it and *into_cgroup is false, and the caller attaches
+ * it. */
+static pid_t clone_sandbox(int cgroup_fd, int *pidfd, bool *into_cgroup)
 {
 	struct clone3_args args = {
 	    .flags = SANDBOX_CLONE_FLAGS | CLONE_PIDFD,
@@ -244,6 +172,20 @@ static pid_t clone_sandbox(int *pidfd)
 	long pid;
 
 	*pidfd = -1;
+	*into_cgroup = false;
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+		pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*into_cgroup = pid > 0;
+			return (pid_t)pid;
+		}
+		log_debug("clone3 into the cgroup failed: %s; attaching after clone",
+			  strerror(errno));
+		args.flags &= ~CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid >= 0 || errno != ENOSYS)
 		return (pid_t)pid;
@@ -262,7 +204,8 @@ static pid_t clone_sandbox(int *pidfd)
  * granting it the monitor's host groups (root's gid 0) on host files. The
  * monitor is single-threaded, so its groups are back before it does
  * anything else. */
-static pid_t clone_without_groups(int *pidfd, char *err, size_t err_len)
+static pid_t clone_without_groups(int cgroup_fd, int *pidfd, bool *into_cgroup, char *err,
+				  size_t err_len)
 {
 	int count = getgroups(0, NULL);
 	gid_t *groups = NULL;
@@ -286,7 +229,7 @@ static pid_t clone_without_groups(int *pidfd, char *err, size_t err_len)
 		}
 	}
 
-	pid = clone_sandbox(pidfd);
+	pid = clone_sandbox(cgroup_fd, pidfd, into_cgroup);
 	saved_errno = errno;
 	if (pid == 0)
 		return 0;
@@ -297,36 +240,6 @@ static pid_t clone_without_groups(int *pidfd, char *err, size_t err_len)
 	if (pid < 0)
 		return sandbox_fail(err, err_len, -saved_errno, "clone failed");
 	return pid;
-}
-
-/* Clones the home directory into a detached mount, nosuid and nodev, for
- * init to attach. The path is opened with O_NOFOLLOW, so a symlink planted
- * in place of the home is never followed. */
-static int clone_home(const char *home_dir, char *err, size_t err_len)
-{
-	/* A clone keeps the source's peer group; on a host where / is shared
-	 * (systemd), mounts would then propagate between the host's copy of
-	 * the home and the sandbox's. Private cuts both directions. */
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-				  .propagation = MS_PRIVATE};
-	int home_fd = open(home_dir, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
-	int tree_fd;
-
-	if (home_fd < 0)
-		return sandbox_fail(err, err_len, -errno, "cannot open home %s", home_dir);
-	tree_fd = open_tree(home_fd, "",
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-	close(home_fd);
-	if (tree_fd < 0)
-		return sandbox_fail(err, err_len, -errno, "cannot clone the mount of %s", home_dir);
-	if (mount_setattr(tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-		int r = -errno;
-
-		close(tree_fd);
-		return sandbox_fail(err, err_len, r, "cannot set nosuid,nodev,private on %s",
-				    home_dir);
-	}
-	return tree_fd;
 }
 
 static int write_proc_file(pid_t pid, const char *file, const char *text)
@@ -428,6 +341,50 @@ static int kill_and_reap(pid_t pid, int pidfd)
 	return status;
 }
 
+/* The monitor-side steps after the clone: id maps, cgroup (unless the
+ * clone put the child there), release, PROTO_READY, then egress. */
+static int start_child(const struct sandbox_params *params, pid_t pid, bool into_cgroup,
+		       int control_fd, struct cgroup *cg, struct egress **egress, char *err,
+		       size_t err_len)
+{
+	int r = write_id_maps(pid, params, err, err_len);
+
+	if (r == 0 && !into_cgroup) {
+		r = cgroup_attach(cg, pid);
+		if (r < 0)
+			sandbox_fail(err, err_len, r, "cannot move pid=%d into its cgroup",
+				     (int)pid);
+	}
+	if (r == 0)
+		r = release_child(control_fd, err, err_len);
+	if (r == 0)
+		r = wait_for_ready(control_fd, err, err_len);
+	if (r == 0) {
+		r = util_set_nonblocking(control_fd, true);
+		if (r < 0)
+			sandbox_fail(err, err_len, r,
+				     "cannot make the control socket non-blocking");
+	}
+	if (r == 0 && params->egress)
+		r = egress_start(pid, cg, params->user, egress, err, err_len);
+	return r;
+}
+
+static int open_home(const struct sandbox_params *params, struct home **home, char *err,
+		     size_t err_len)
+{
+	const struct home_params home_params = {
+	    .user = params->user,
+	    .path = params->home_dir,
+	    .owner = params->uid_base + SANDBOX_SANDBOX_UID,
+	    .project_id = params->uid_base,
+	    .max_bytes = params->home_max_bytes,
+	    .quota = params->home_quota,
+	};
+
+	return home_open(&home_params, home, err, err_len);
+}
+
 int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *cgroups,
 		   struct sandbox **out, char *err, size_t err_len)
 {
@@ -435,8 +392,11 @@ int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *c
 	struct sandbox_init_args init_args;
 	struct sandbox *sb = NULL;
 	struct cgroup *cg = NULL;
+	struct home *home = NULL;
+	struct egress *egress = NULL;
 	int sock[2] = {-1, -1};
-	int home_tree_fd = -1, pidfd = -1;
+	int cgroup_fd = -1, pidfd = -1;
+	bool into_cgroup = false;
 	pid_t pid = -1;
 	int r;
 
@@ -449,11 +409,9 @@ int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *c
 		return -EINVAL;
 	}
 
-	home_tree_fd = clone_home(params->home_dir, err, err_len);
-	if (home_tree_fd < 0) {
-		r = home_tree_fd;
+	r = open_home(params, &home, err, err_len);
+	if (r < 0)
 		goto fail;
-	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0) {
 		r = sandbox_fail(err, err_len, -errno, "socketpair failed");
 		goto fail;
@@ -463,14 +421,16 @@ int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *c
 		sandbox_fail(err, err_len, r, "cannot create the cgroup of user=%s", params->user);
 		goto fail;
 	}
+	cgroup_fd = cgroup_open_fd(cg);
 
 	init_args = (struct sandbox_init_args){
 	    .control_fd = sock[1],
-	    .home_tree_fd = home_tree_fd,
+	    .home_tree_fd = home->tree_fd,
 	    .hostname = params->hostname,
 	    .shell = params->shell,
+	    .egress = params->egress,
 	};
-	pid = clone_without_groups(&pidfd, err, err_len);
+	pid = clone_without_groups(cgroup_fd, &pidfd, &into_cgroup, err, err_len);
 	if (pid == 0)
 		run_child(&init_args);
 	if (pid < 0) {
@@ -478,25 +438,11 @@ int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *c
 		goto fail;
 	}
 	util_closep(&sock[1]);
-	util_closep(&home_tree_fd);
+	util_closep(&cgroup_fd);
+	/* Only the sandbox's mount namespace keeps the home mounted now. */
+	util_closep(&home->tree_fd);
 
-	r = write_id_maps(pid, params, err, err_len);
-	if (r == 0) {
-		r = cgroup_attach(cg, pid);
-		if (r < 0)
-			sandbox_fail(err, err_len, r, "cannot move pid=%d into its cgroup",
-				     (int)pid);
-	}
-	if (r == 0)
-		r = release_child(sock[0], err, err_len);
-	if (r == 0)
-		r = wait_for_ready(sock[0], err, err_len);
-	if (r == 0) {
-		r = util_set_nonblocking(sock[0], true);
-		if (r < 0)
-			sandbox_fail(err, err_len, r,
-				     "cannot make the control socket non-blocking");
-	}
+	r = start_child(params, pid, into_cgroup, sock[0], cg, &egress, err, err_len);
 	if (r < 0)
 		goto fail;
 
@@ -509,6 +455,8 @@ int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *c
 	sb->pidfd = pidfd;
 	sb->control_fd = sock[0];
 	sb->cgroup = cg;
+	sb->home = home;
+	sb->egress = egress;
 	log_info("sandbox started user=%s pid=%d in %llu ms", params->user, (int)pid,
 		 util_now_ms() - started_ms);
 	*out = sb;
@@ -518,12 +466,14 @@ fail:
 	free(sb);
 	if (pid > 0)
 		kill_and_reap(pid, pidfd);
+	egress_stop(egress);
+	home_close(home);
 	util_closep(&pidfd);
+	util_closep(&cgroup_fd);
 	if (cg)
 		cgroup_destroy(cg);
 	util_closep(&sock[0]);
 	util_closep(&sock[1]);
-	util_closep(&home_tree_fd);
 	return r;
 }
 
@@ -536,6 +486,9 @@ void sandbox_destroy(struct sandbox *sb)
 	status = kill_and_reap(sb->init_pid, sb->pidfd);
 	log_info("sandbox stopped user=%s pid=%d status=0x%x", sb->user, (int)sb->init_pid,
 		 (unsigned)status);
+	/* slirp4netns is in the sandbox's cgroup, so it goes before rmdir. */
+	egress_stop(sb->egress);
+	home_close(sb->home);
 	if (sb->cgroup && cgroup_destroy(sb->cgroup) < 0)
 		log_warn("cgroup of user=%s was not removed", sb->user);
 	util_closep(&sb->pidfd);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rexec/config.h"
 #include "rexec/log.h"
 #include "rexec/store.h"
 #include "rexec/username.h"
@@ -27,6 +28,7 @@
 #define UID_MAX_VALID    0xfffffffeULL /* (uid_t)-1 means "no uid" to the kernel */
 
 _Static_assert(sizeof(((struct store_user *)0)->name) > USERNAME_MAX, "name fits a user name");
+_Static_assert(STORE_TIER_MAX == CONFIG_TIER_NAME_MAX, "tier fits a tier name");
 
 /* A growable array of parsed keys. */
 struct key_list {
@@ -185,14 +187,22 @@ static char *next_line(char **cursor)
 
 /* ---- user records ---- */
 
+/* Returns true for NULL, "" (DefaultTier) or a valid tier name. */
+static bool tier_is_valid(const char *tier)
+{
+	return !tier || tier[0] == '\0' || config_tier_name_is_valid(tier);
+}
+
 /* Parses "key=value" lines. uid_base is required; unknown keys are
- * skipped so that a later version can add fields. */
+ * skipped so that a later version can add fields. A record without a
+ * tier line (written before tiers existed) gets DefaultTier. */
 static int parse_record(char *text, struct store_user *out)
 {
 	bool have_uid = false;
 	char *line;
 
 	out->created = 0;
+	out->tier[0] = '\0';
 	while ((line = next_line(&text))) {
 		char *end;
 		unsigned long long value;
@@ -211,6 +221,10 @@ static int parse_record(char *text, struct store_user *out)
 			if (errno || end == line + 8 || *end || line[8] == '-' || value > INT64_MAX)
 				return -EBADMSG;
 			out->created = (long long)value;
+		} else if (strncmp(line, "tier=", 5) == 0) {
+			if (!tier_is_valid(line + 5))
+				return -EBADMSG;
+			snprintf(out->tier, sizeof(out->tier), "%s", line + 5);
 		}
 	}
 	return have_uid ? 0 : -EBADMSG;
@@ -234,10 +248,15 @@ int store_user_get(struct store *st, const char *name, struct store_user *out)
 
 static int write_record(const struct store *st, const struct store_user *user)
 {
-	char text[128];
+	char text[128 + STORE_TIER_MAX];
 
 	snprintf(text, sizeof(text), "uid_base=%u\ncreated=%lld\n", (unsigned)user->uid_base,
 		 user->created);
+	if (user->tier[0]) {
+		size_t used = strlen(text);
+
+		snprintf(text + used, sizeof(text) - used, "tier=%s\n", user->tier);
+	}
 	return write_user_file(st, user->name, RECORD_FILE, text);
 }
 
@@ -434,13 +453,13 @@ static int create_user_dir(const struct store *st, const char *name)
 	return unlink_user_file(st, name, KEYS_FILE);
 }
 
-int store_user_add(struct store *st, const char *name, struct store_user *out)
+int store_user_add(struct store *st, const char *name, const char *tier, struct store_user *out)
 {
 	cleanup_close int lock = -1;
 	struct store_user user;
 	int r;
 
-	if (!username_is_valid(name))
+	if (!username_is_valid(name) || !tier_is_valid(tier))
 		return -EINVAL;
 	lock = lock_store(st);
 	if (lock < 0)
@@ -455,6 +474,7 @@ int store_user_add(struct store *st, const char *name, struct store_user *out)
 	memset(&user, 0, sizeof(user));
 	snprintf(user.name, sizeof(user.name), "%s", name);
 	user.created = (long long)time(NULL);
+	snprintf(user.tier, sizeof(user.tier), "%s", tier ? tier : "");
 	r = find_free_uid_base(st, &user.uid_base);
 	if (r < 0)
 		return r;
@@ -468,6 +488,25 @@ int store_user_add(struct store *st, const char *name, struct store_user *out)
 	if (out)
 		*out = user;
 	return 0;
+}
+
+int store_user_set_tier(struct store *st, const char *name, const char *tier)
+{
+	cleanup_close int lock = -1;
+	struct store_user user;
+	int r;
+
+	if (!username_is_valid(name) || !tier_is_valid(tier))
+		return -EINVAL;
+	lock = lock_store(st);
+	if (lock < 0)
+		return lock;
+
+	r = store_user_get(st, name, &user);
+	if (r < 0)
+		return r;
+	snprintf(user.tier, sizeof(user.tier), "%s", tier ? tier : "");
+	return write_record(st, &user);
 }
 
 int store_user_del(struct store *st, const char *name)

@@ -221,7 +221,7 @@ static void test_cgroup_v2_writes_limits(void **state)
 	assert_int_equal(cgroup_create(mgr, "alice", &test_limits, &cg), 0);
 	assert_file_equal(t, V2_OWN "/rexec/alice/memory.max", GIB_HALF);
 	assert_file_equal(t, V2_OWN "/rexec/alice/memory.swap.max", "0");
-	assert_file_equal(t, V2_OWN "/rexec/alice/memory.oom.group", "1");
+	assert_file_equal(t, V2_OWN "/rexec/alice/memory.oom.group", "0");
 	assert_file_equal(t, V2_OWN "/rexec/alice/pids.max", "256");
 	assert_file_equal(t, V2_OWN "/rexec/alice/cpu.max", "50000 100000");
 	cgroup_destroy(cg);
@@ -288,6 +288,101 @@ static void test_cgroup_v2_root_cgroup_needs_no_supervisor(void **state)
 	assert_false(exists(t, "supervisor"));
 	assert_file_equal(t, "cgroup.subtree_control", "+memory +pids +cpu");
 	assert_true(exists(t, "rexec"));
+	cgroup_manager_close(mgr);
+}
+
+static void test_cgroup_v2_reads_events(void **state)
+{
+	struct tree *t = *state;
+	struct cgroup_manager *mgr;
+	struct cgroup *cg = NULL;
+	struct cgroup_events events;
+
+	build_v2_tree(t);
+	mgr = open_plain(t, V2_SELF);
+	assert_int_equal(cgroup_create(mgr, "alice", &test_limits, &cg), 0);
+	put_file(t, V2_OWN "/rexec/alice/memory.events",
+		 "low 0\nhigh 0\nmax 17\noom 3\noom_kill 2\noom_group_kill 0\n");
+	put_file(t, V2_OWN "/rexec/alice/pids.events", "max 5\n");
+	assert_int_equal(cgroup_read_events(cg, &events), 0);
+	assert_int_equal(events.oom_kills, 2);
+	assert_int_equal(events.memory_max_hits, 17);
+	assert_int_equal(events.pids_max_hits, 5);
+	cgroup_destroy(cg);
+	cgroup_manager_close(mgr);
+}
+
+static void test_cgroup_v2_opens_fd_for_clone(void **state)
+{
+	struct tree *t = *state;
+	struct cgroup_manager *mgr;
+	struct cgroup *cg = NULL;
+	int fd;
+
+	build_v2_tree(t);
+	mgr = open_plain(t, V2_SELF);
+	assert_int_equal(cgroup_create(mgr, "alice", &test_limits, &cg), 0);
+	fd = cgroup_open_fd(cg);
+	assert_true(fd >= 0);
+	close(fd);
+	cgroup_destroy(cg);
+	cgroup_manager_close(mgr);
+}
+
+static void test_cgroup_v1_reads_events(void **state)
+{
+	struct tree *t = *state;
+	struct cgroup_manager *mgr;
+	struct cgroup *cg = NULL;
+	struct cgroup_events events;
+
+	build_v1_tree(t);
+	mgr = open_plain(t, V1_SELF);
+	assert_int_equal(cgroup_create(mgr, "alice", &test_limits, &cg), 0);
+	put_file(t, "memory/a/b/rexec/alice/memory.oom_control",
+		 "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
+	put_file(t, "memory/a/b/rexec/alice/memory.failcnt", "123\n");
+	put_file(t, "pids/rexec/alice/pids.events", "max 9\n");
+	assert_int_equal(cgroup_read_events(cg, &events), 0);
+	assert_int_equal(events.oom_kills, 4);
+	assert_int_equal(events.memory_max_hits, 123);
+	assert_int_equal(events.pids_max_hits, 9);
+	cgroup_destroy(cg);
+	cgroup_manager_close(mgr);
+}
+
+static void test_cgroup_missing_counters_read_zero(void **state)
+{
+	struct tree *t = *state;
+	struct cgroup_manager *mgr;
+	struct cgroup *cg = NULL;
+	struct cgroup_events events;
+
+	build_v1_tree(t);
+	mgr = open_plain(t, V1_SELF);
+	assert_int_equal(cgroup_create(mgr, "alice", &test_limits, &cg), 0);
+	/* Before Linux 4.13 memory.oom_control has no oom_kill line. */
+	put_file(t, "memory/a/b/rexec/alice/memory.oom_control",
+		 "oom_kill_disable 0\nunder_oom 0\n");
+	assert_int_equal(cgroup_read_events(cg, &events), 0);
+	assert_int_equal(events.oom_kills, 0);
+	assert_int_equal(events.memory_max_hits, 0);
+	assert_int_equal(events.pids_max_hits, 0);
+	cgroup_destroy(cg);
+	cgroup_manager_close(mgr);
+}
+
+static void test_cgroup_v1_cannot_clone_into_cgroup(void **state)
+{
+	struct tree *t = *state;
+	struct cgroup_manager *mgr;
+	struct cgroup *cg = NULL;
+
+	build_v1_tree(t);
+	mgr = open_plain(t, V1_SELF);
+	assert_int_equal(cgroup_create(mgr, "alice", &test_limits, &cg), 0);
+	assert_int_equal(cgroup_open_fd(cg), -EOPNOTSUPP);
+	cgroup_destroy(cg);
 	cgroup_manager_close(mgr);
 }
 
@@ -550,6 +645,11 @@ int main(void)
 	    TREE_TEST(test_cgroup_v2_attach_writes_pid),
 	    TREE_TEST(test_cgroup_v2_destroy_removes_dir),
 	    TREE_TEST(test_cgroup_v2_root_cgroup_needs_no_supervisor),
+	    TREE_TEST(test_cgroup_v2_reads_events),
+	    TREE_TEST(test_cgroup_v2_opens_fd_for_clone),
+	    TREE_TEST(test_cgroup_v1_reads_events),
+	    TREE_TEST(test_cgroup_missing_counters_read_zero),
+	    TREE_TEST(test_cgroup_v1_cannot_clone_into_cgroup),
 	    TREE_TEST(test_cgroup_v1_creates_dir_per_controller),
 	    TREE_TEST(test_cgroup_v1_writes_limits),
 	    TREE_TEST(test_cgroup_v1_attach_writes_pid_per_controller),

@@ -121,9 +121,14 @@ static void test_config_defaults(void **state)
 	assert_string_equal(cfg.shell, "/bin/bash");
 	assert_string_equal(cfg.sandbox_hostname, "rexec");
 	assert_int_equal(cfg.linger_s, 0);
-	assert_int_equal(cfg.memory_max_bytes, 512ULL * 1024 * 1024);
-	assert_int_equal(cfg.pids_max, 256);
-	assert_int_equal(cfg.cpu_max_percent, 100);
+	assert_int_equal(cfg.tier_count, 1);
+	assert_string_equal(cfg.tiers[0].name, "default");
+	assert_int_equal(cfg.tiers[0].memory_max_bytes, 512ULL * 1024 * 1024);
+	assert_int_equal(cfg.tiers[0].pids_max, 256);
+	assert_int_equal(cfg.tiers[0].cpu_max_percent, 100);
+	assert_int_equal(cfg.tiers[0].home_max_bytes, 1ULL << 30);
+	assert_int_equal(cfg.tiers[0].network, CONFIG_NETWORK_NONE);
+	assert_string_equal(cfg.default_tier, "default");
 	config_free(&cfg);
 }
 
@@ -153,9 +158,8 @@ static void test_config_sets_every_keyword(void **state)
 			"Shell /bin/sh\n"
 			"SandboxHostname box.example\n"
 			"SandboxLinger 90\n"
-			"SandboxMemoryMax 1G\n"
-			"SandboxPidsMax 512\n"
-			"SandboxCpuMax 250\n");
+			"Tier default memory=1G cpu=250 pids=512 home=2G network=egress\n"
+			"DefaultTier default\n");
 
 	assert_int_equal(r, 0);
 	assert_int_equal(f->cfg.listen_count, 1);
@@ -173,19 +177,24 @@ static void test_config_sets_every_keyword(void **state)
 	assert_string_equal(f->cfg.shell, "/bin/sh");
 	assert_string_equal(f->cfg.sandbox_hostname, "box.example");
 	assert_int_equal(f->cfg.linger_s, 90);
-	assert_int_equal(f->cfg.memory_max_bytes, 1024ULL * 1024 * 1024);
-	assert_int_equal(f->cfg.pids_max, 512);
-	assert_int_equal(f->cfg.cpu_max_percent, 250);
+	assert_int_equal(f->cfg.tier_count, 1);
+	assert_int_equal(f->cfg.tiers[0].memory_max_bytes, 1024ULL * 1024 * 1024);
+	assert_int_equal(f->cfg.tiers[0].pids_max, 512);
+	assert_int_equal(f->cfg.tiers[0].cpu_max_percent, 250);
+	assert_int_equal(f->cfg.tiers[0].home_max_bytes, 2ULL << 30);
+	assert_int_equal(f->cfg.tiers[0].network, CONFIG_NETWORK_EGRESS);
+	assert_string_equal(f->cfg.default_tier, "default");
 }
 
 static void test_config_keywords_are_case_insensitive(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(load(f, "maxauthtries 2\nSHELL /bin/zsh\nsAnDbOxPiDsMaX 10\n"), 0);
+	assert_int_equal(load(f, "maxauthtries 2\nSHELL /bin/zsh\ntIeR small pids=10\n"), 0);
 	assert_int_equal(f->cfg.max_auth_tries, 2);
 	assert_string_equal(f->cfg.shell, "/bin/zsh");
-	assert_int_equal(f->cfg.pids_max, 10);
+	assert_non_null(config_find_tier(&f->cfg, "small"));
+	assert_int_equal(config_find_tier(&f->cfg, "small")->pids_max, 10);
 }
 
 static void test_config_accepts_spacing_and_comments(void **state)
@@ -277,9 +286,11 @@ static void test_config_size_table(void **state)
 	char text[64];
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		snprintf(text, sizeof(text), "SandboxMemoryMax %s\n", cases[i].text);
+		snprintf(text, sizeof(text), "Tier t memory=%s home=%s\n", cases[i].text,
+			 cases[i].text);
 		assert_int_equal(load(f, text), 0);
-		assert_int_equal(f->cfg.memory_max_bytes, cases[i].bytes);
+		assert_int_equal(f->cfg.tiers[1].memory_max_bytes, cases[i].bytes);
+		assert_int_equal(f->cfg.tiers[1].home_max_bytes, cases[i].bytes);
 	}
 }
 
@@ -443,7 +454,7 @@ static void test_config_rejects_trailing_text(void **state)
 static void test_config_rejects_duplicate_keyword(void **state)
 {
 	assert_load_error(*state, "Shell /bin/sh\nMaxSessions 2\nshell /bin/bash\n", 3,
-			  "duplicate keyword Shell (only ListenAddress may be repeated)");
+			  "duplicate keyword Shell (only ListenAddress and Tier may be repeated)");
 }
 
 static void test_config_rejects_long_line(void **state)
@@ -566,11 +577,11 @@ static void test_config_rejects_invalid_number(void **state)
 		{ "MaxStartups 1e3",
 		  "invalid value \"1e3\" for MaxStartups (expected a number from 1 to "
 		  "4294967295)" },
-		{ "SandboxPidsMax many",
-		  "invalid value \"many\" for SandboxPidsMax (expected a number from 0 to "
+		{ "Tier t pids=many",
+		  "invalid value \"many\" for pids in Tier t (expected a number from 0 to "
 		  "4294967295)" },
-		{ "SandboxCpuMax 50%",
-		  "invalid value \"50%\" for SandboxCpuMax (expected a number from 0 to "
+		{ "Tier t cpu=50%",
+		  "invalid value \"50%\" for cpu in Tier t (expected a number from 0 to "
 		  "4294967295)" },
 	};
 
@@ -593,12 +604,11 @@ static void test_config_rejects_numeric_overflow(void **state)
 		{ "SandboxLinger 1193047h",
 		  "invalid duration \"1193047h\" for SandboxLinger (expected seconds, or a number "
 		  "with suffix s, m or h, at most 4294967295 seconds)" },
-		{ "SandboxMemoryMax 17179869184G",
-		  "invalid size \"17179869184G\" for SandboxMemoryMax (expected 0 for no limit, or "
-		  "at "
-		  "least 16M, in bytes or with suffix K, M or G)" },
-		{ "SandboxMemoryMax 18446744073709551616",
-		  "invalid size \"18446744073709551616\" for SandboxMemoryMax (expected 0 for no "
+		{ "Tier t memory=17179869184G",
+		  "invalid size \"17179869184G\" for memory in Tier t (expected 0 for no limit, or "
+		  "at least 16M, in bytes or with suffix K, M or G)" },
+		{ "Tier t home=18446744073709551616",
+		  "invalid size \"18446744073709551616\" for home in Tier t (expected 0 for no "
 		  "limit, or at least 16M, in bytes or with suffix K, M or G)" },
 	};
 
@@ -628,12 +638,12 @@ static void test_config_rejects_invalid_duration(void **state)
 static void test_config_rejects_invalid_size(void **state)
 {
 	static const struct error_case cases[] = {
-		{ "SandboxMemoryMax 512", "invalid size \"512\" for SandboxMemoryMax" SIZE_RULE },
-		{ "SandboxMemoryMax 15M", "invalid size \"15M\" for SandboxMemoryMax" SIZE_RULE },
-		{ "SandboxMemoryMax 1T", "invalid size \"1T\" for SandboxMemoryMax" SIZE_RULE },
-		{ "SandboxMemoryMax 512MB",
-		  "invalid size \"512MB\" for SandboxMemoryMax" SIZE_RULE },
-		{ "SandboxMemoryMax G", "invalid size \"G\" for SandboxMemoryMax" SIZE_RULE },
+		{ "Tier t memory=512", "invalid size \"512\" for memory in Tier t" SIZE_RULE },
+		{ "Tier t memory=15M", "invalid size \"15M\" for memory in Tier t" SIZE_RULE },
+		{ "Tier t memory=1T", "invalid size \"1T\" for memory in Tier t" SIZE_RULE },
+		{ "Tier t memory=512MB", "invalid size \"512MB\" for memory in Tier t" SIZE_RULE },
+		{ "Tier t home=G", "invalid size \"G\" for home in Tier t" SIZE_RULE },
+		{ "Tier t home=", "invalid size \"\" for home in Tier t" SIZE_RULE },
 	};
 
 	assert_error_table(*state, cases, ARRAY_SIZE(cases));
@@ -712,6 +722,179 @@ static void test_config_rejects_uid_range_past_max(void **state)
 		 "4294967294; lower either value",
 		 f->path);
 	assert_string_equal(f->err, expected);
+}
+
+/* ---- tiers ---- */
+
+static void test_config_tier_sets_every_key(void **state)
+{
+	struct fixture *f = *state;
+	const struct config_tier *tier;
+
+	assert_int_equal(load(f, "Tier big memory=4G cpu=200 pids=1024 home=10G network=egress\n"
+				 "Tier small memory=64M cpu=50 pids=64 home=64M network=none\n"
+				 "DefaultTier small\n"),
+			 0);
+	assert_int_equal(f->cfg.tier_count, 3);
+	tier = config_find_tier(&f->cfg, "big");
+	assert_non_null(tier);
+	assert_int_equal(tier->memory_max_bytes, 4ULL << 30);
+	assert_int_equal(tier->cpu_max_percent, 200);
+	assert_int_equal(tier->pids_max, 1024);
+	assert_int_equal(tier->home_max_bytes, 10ULL << 30);
+	assert_int_equal(tier->network, CONFIG_NETWORK_EGRESS);
+	assert_int_equal(tier->line_no, 1);
+	tier = config_find_tier(&f->cfg, "small");
+	assert_non_null(tier);
+	assert_int_equal(tier->memory_max_bytes, 64ULL << 20);
+	assert_int_equal(tier->home_max_bytes, 64ULL << 20);
+	assert_int_equal(tier->network, CONFIG_NETWORK_NONE);
+	assert_string_equal(f->cfg.default_tier, "small");
+	assert_non_null(config_find_tier(&f->cfg, "default"));
+}
+
+static void test_config_tier_omitted_keys_take_builtin_values(void **state)
+{
+	struct fixture *f = *state;
+	const struct config_tier *tier;
+
+	/* A redefined default tier does not change what other lines leave out. */
+	assert_int_equal(load(f, "Tier default memory=2G home=0\nTier t pids=10 # few\n"), 0);
+	tier = config_find_tier(&f->cfg, "t");
+	assert_non_null(tier);
+	assert_int_equal(tier->pids_max, 10);
+	assert_int_equal(tier->memory_max_bytes, 512ULL << 20);
+	assert_int_equal(tier->cpu_max_percent, 100);
+	assert_int_equal(tier->home_max_bytes, 1ULL << 30);
+	assert_int_equal(tier->network, CONFIG_NETWORK_NONE);
+	tier = config_find_tier(&f->cfg, "default");
+	assert_int_equal(tier->memory_max_bytes, 2ULL << 30);
+	assert_int_equal(tier->home_max_bytes, 0);
+}
+
+static void test_config_tier_zero_means_no_limit(void **state)
+{
+	struct fixture *f = *state;
+	const struct config_tier *tier;
+
+	assert_int_equal(load(f, "Tier open memory=0 cpu=0 pids=0 home=0\n"), 0);
+	tier = config_find_tier(&f->cfg, "open");
+	assert_int_equal(tier->memory_max_bytes, 0);
+	assert_int_equal(tier->cpu_max_percent, 0);
+	assert_int_equal(tier->pids_max, 0);
+	assert_int_equal(tier->home_max_bytes, 0);
+}
+
+static void test_config_default_tier_may_precede_its_tier(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(load(f, "DefaultTier late\nTier late pids=5\n"), 0);
+	assert_string_equal(f->cfg.default_tier, "late");
+}
+
+static void test_config_allows_max_tiers(void **state)
+{
+	struct fixture *f = *state;
+	char text[CONFIG_TIER_MAX * 32] = "";
+
+	for (int i = 1; i < CONFIG_TIER_MAX; i++) {
+		size_t used = strlen(text);
+
+		snprintf(text + used, sizeof(text) - used, "Tier t%d pids=%d\n", i, i);
+	}
+	assert_int_equal(load(f, text), 0);
+	assert_int_equal(f->cfg.tier_count, CONFIG_TIER_MAX);
+	assert_int_equal(config_find_tier(&f->cfg, "t31")->pids_max, 31);
+}
+
+static void test_config_rejects_too_many_tiers(void **state)
+{
+	struct fixture *f = *state;
+	char text[(CONFIG_TIER_MAX + 1) * 32] = "";
+
+	for (int i = 1; i <= CONFIG_TIER_MAX; i++) {
+		size_t used = strlen(text);
+
+		snprintf(text + used, sizeof(text) - used, "Tier t%d\n", i);
+	}
+	assert_load_error(f, text, CONFIG_TIER_MAX, "too many Tier lines (at most 32)");
+}
+
+#define TIER_NAME_RULE                                                                             \
+	" (expected a lowercase letter or digit, then up to 31 lowercase letters, digits, '-' or "  \
+	"'_')"
+
+static void test_config_rejects_invalid_tier_line(void **state)
+{
+	static const struct error_case cases[] = {
+		{ "Tier", "missing value for Tier" },
+		{ "Tier # comment", "missing value for Tier" },
+		{ "Tier Big", "invalid tier name \"Big\" for Tier" TIER_NAME_RULE },
+		{ "Tier -x", "invalid tier name \"-x\" for Tier" TIER_NAME_RULE },
+		{ "Tier a/b", "invalid tier name \"a/b\" for Tier" TIER_NAME_RULE },
+		{ "Tier aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "invalid tier name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" for Tier" TIER_NAME_RULE },
+		{ "Tier t disk=1G",
+		  "unknown key \"disk\" in Tier t (expected memory, cpu, pids, home or network)" },
+		{ "Tier t memory", "invalid setting \"memory\" in Tier t (expected key=value with "
+				   "key memory, cpu, pids, home or network)" },
+		{ "Tier t pids=1 pids=2", "key pids is given twice in Tier t" },
+		{ "Tier t network=host",
+		  "invalid value \"host\" for network in Tier t (expected none or egress)" },
+		{ "Tier t network=", "invalid value \"\" for network in Tier t (expected none or "
+				     "egress)" },
+		{ "Tier t pids=-1", "invalid value \"-1\" for pids in Tier t (expected a number "
+				    "from 0 to 4294967295)" },
+	};
+
+	assert_error_table(*state, cases, ARRAY_SIZE(cases));
+}
+
+static void test_config_rejects_tier_defined_twice(void **state)
+{
+	assert_load_error(*state, "Tier a pids=1\nTier b\nTier a pids=2\n", 3,
+			  "Tier a is defined twice (first on line 1)");
+	assert_load_error(*state, "Tier default pids=1\nTier default pids=2\n", 2,
+			  "Tier default is defined twice (first on line 1)");
+}
+
+static void test_config_rejects_undefined_default_tier(void **state)
+{
+	assert_load_error(*state, "Tier small\n\nDefaultTier large\n", 3,
+			  "DefaultTier large names no tier (define it with a Tier line)");
+}
+
+static void test_config_rejects_invalid_default_tier(void **state)
+{
+	static const struct error_case cases[] = {
+		{ "DefaultTier Small", "invalid tier name \"Small\" for DefaultTier" TIER_NAME_RULE },
+		{ "DefaultTier small extra",
+		  "unexpected text \"extra\" after the value of DefaultTier" },
+	};
+
+	assert_error_table(*state, cases, ARRAY_SIZE(cases));
+}
+
+static void test_config_tier_name_rule(void **state)
+{
+	static const struct {
+		const char *name;
+		bool valid;
+	} cases[] = {
+		{ "small", true },  { "4g", true },   { "a-b_c", true },
+		{ "", false },      { "_a", false },  { "A", false },
+		{ "a.b", false },   { "a b", false },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (config_tier_name_is_valid(cases[i].name) != cases[i].valid)
+			fail_msg("tier name \"%s\": expected %s", cases[i].name,
+				 cases[i].valid ? "valid" : "invalid");
+	}
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -861,6 +1044,17 @@ int main(void)
 		TEST(test_config_rejects_uid_base_below_65536),
 		TEST(test_config_rejects_small_uids_per_user),
 		TEST(test_config_rejects_uid_range_past_max),
+		TEST(test_config_tier_sets_every_key),
+		TEST(test_config_tier_omitted_keys_take_builtin_values),
+		TEST(test_config_tier_zero_means_no_limit),
+		TEST(test_config_default_tier_may_precede_its_tier),
+		TEST(test_config_allows_max_tiers),
+		TEST(test_config_rejects_too_many_tiers),
+		TEST(test_config_rejects_invalid_tier_line),
+		TEST(test_config_rejects_tier_defined_twice),
+		TEST(test_config_rejects_undefined_default_tier),
+		TEST(test_config_rejects_invalid_default_tier),
+		cmocka_unit_test(test_config_tier_name_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,7 +140,7 @@ static char *list_dir(const char *dir)
 
 static void add_user(struct fixture *f, const char *name)
 {
-	assert_int_equal(store_user_add(&f->st, name, NULL), 0);
+	assert_int_equal(store_user_add(&f->st, name, NULL, NULL), 0);
 }
 
 /* Parses a test key line for its type and blob. */
@@ -228,7 +228,7 @@ static void test_store_adds_user_with_first_range(void **state)
 	struct store_user added, found;
 	long long before = (long long)time(NULL);
 
-	assert_int_equal(store_user_add(&f->st, "alice", &added), 0);
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &added), 0);
 	assert_string_equal(added.name, "alice");
 	assert_int_equal(added.uid_base, UID_BASE);
 	assert_in_range(added.created, before, (long long)time(NULL));
@@ -248,12 +248,91 @@ static void test_store_user_record_format(void **state)
 	struct store_user user;
 	char expected[128];
 
-	assert_int_equal(store_user_add(&f->st, "alice", &user), 0);
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &user), 0);
 	text = read_text(record);
 	snprintf(expected, sizeof(expected), "uid_base=100000\ncreated=%lld\n", user.created);
 	assert_string_equal(text, expected);
 	assert_int_equal(mode_of(record), 0600);
 	assert_int_equal(mode_of(dir), 0700);
+}
+
+static void test_store_records_tier(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *record = path_in(f, "users/alice/user");
+	cleanup_free char *text = NULL;
+	struct store_user user, found;
+	char expected[128];
+
+	assert_int_equal(store_user_add(&f->st, "alice", "small", &user), 0);
+	assert_string_equal(user.tier, "small");
+	text = read_text(record);
+	snprintf(expected, sizeof(expected), "uid_base=100000\ncreated=%lld\ntier=small\n",
+		 user.created);
+	assert_string_equal(text, expected);
+	assert_int_equal(store_user_get(&f->st, "alice", &found), 0);
+	assert_string_equal(found.tier, "small");
+}
+
+static void test_store_user_without_tier_has_empty_tier(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user user;
+
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &user), 0);
+	assert_string_equal(user.tier, "");
+	assert_int_equal(store_user_get(&f->st, "alice", &user), 0);
+	assert_string_equal(user.tier, "");
+}
+
+static void test_store_set_tier_keeps_other_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user added, found;
+
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &added), 0);
+	assert_int_equal(store_user_set_tier(&f->st, "alice", "big"), 0);
+	assert_int_equal(store_user_get(&f->st, "alice", &found), 0);
+	assert_string_equal(found.tier, "big");
+	assert_int_equal(found.uid_base, added.uid_base);
+	assert_int_equal(found.created, added.created);
+
+	assert_int_equal(store_user_set_tier(&f->st, "alice", ""), 0);
+	assert_int_equal(store_user_get(&f->st, "alice", &found), 0);
+	assert_string_equal(found.tier, "");
+}
+
+static void test_store_set_tier_rejects_unknown_user(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_user_set_tier(&f->st, "nobody", "big"), -ENOENT);
+}
+
+static void test_store_rejects_invalid_tier_name(void **state)
+{
+	static const char *const tiers[] = {"Big", "-big", "a b", "big/../x",
+					    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	struct fixture *f = *state;
+	struct store_user user;
+
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &user), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(tiers); i++) {
+		assert_int_equal(store_user_add(&f->st, "bob", tiers[i], &user), -EINVAL);
+		assert_int_equal(store_user_set_tier(&f->st, "alice", tiers[i]), -EINVAL);
+	}
+}
+
+static void test_store_rejects_record_with_invalid_tier(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *record = path_in(f, "users/alice/user");
+	static const char text[] = "uid_base=100000\ntier=../x\n";
+	struct store_user user;
+
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &user), 0);
+	assert_int_equal(util_write_file_atomic(record, text, strlen(text), 0600), 0);
+	assert_int_equal(store_user_get(&f->st, "alice", &user), -EBADMSG);
 }
 
 static void test_store_allocates_ranges_in_order(void **state)
@@ -272,7 +351,7 @@ static void test_store_allocates_ranges_in_order(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct store_user user;
 
-		assert_int_equal(store_user_add(&f->st, cases[i].name, &user), 0);
+		assert_int_equal(store_user_add(&f->st, cases[i].name, NULL, &user), 0);
 		assert_int_equal(user.uid_base, cases[i].uid_base);
 	}
 }
@@ -287,9 +366,9 @@ static void test_store_reuses_range_after_delete(void **state)
 	add_user(f, "carol");
 	assert_int_equal(store_user_del(&f->st, "bob"), 0);
 
-	assert_int_equal(store_user_add(&f->st, "dave", &user), 0);
+	assert_int_equal(store_user_add(&f->st, "dave", NULL, &user), 0);
 	assert_int_equal(user.uid_base, UID_BASE + UID_COUNT);
-	assert_int_equal(store_user_add(&f->st, "erin", &user), 0);
+	assert_int_equal(store_user_add(&f->st, "erin", NULL, &user), 0);
 	assert_int_equal(user.uid_base, UID_BASE + 3 * UID_COUNT);
 }
 
@@ -304,7 +383,7 @@ static void test_store_skips_ranges_of_other_alignment(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	write_text(record, "uid_base=130000\ncreated=1\n");
 
-	assert_int_equal(store_user_add(&f->st, "alice", &user), 0);
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &user), 0);
 	assert_int_equal(user.uid_base, UID_BASE + 2 * UID_COUNT);
 }
 
@@ -316,11 +395,11 @@ static void test_store_runs_out_of_uid_ranges(void **state)
 	uid_t base = (uid_t)(0xfffffffeULL - 2ULL * UID_COUNT + 1);
 
 	assert_int_equal(store_open(&st, f->state, base, UID_COUNT), 0);
-	assert_int_equal(store_user_add(&st, "alice", &user), 0);
+	assert_int_equal(store_user_add(&st, "alice", NULL, &user), 0);
 	assert_int_equal(user.uid_base, base);
-	assert_int_equal(store_user_add(&st, "bob", &user), 0);
+	assert_int_equal(store_user_add(&st, "bob", NULL, &user), 0);
 	assert_int_equal(user.uid_base, base + UID_COUNT);
-	assert_int_equal(store_user_add(&st, "carol", &user), -ENOSPC);
+	assert_int_equal(store_user_add(&st, "carol", NULL, &user), -ENOSPC);
 	assert_int_equal(store_user_get(&st, "carol", &user), -ENOENT);
 	store_close(&st);
 }
@@ -330,7 +409,7 @@ static void test_store_rejects_duplicate_user(void **state)
 	struct fixture *f = *state;
 
 	add_user(f, "alice");
-	assert_int_equal(store_user_add(&f->st, "alice", NULL), -EEXIST);
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, NULL), -EEXIST);
 }
 
 static void test_store_get_unknown_user(void **state)
@@ -472,7 +551,7 @@ static void test_store_rejects_names_with_path_parts(void **state)
 		size_t count = 0;
 		char err[256];
 
-		assert_int_equal(store_user_add(&f->st, name, &user), -EINVAL);
+		assert_int_equal(store_user_add(&f->st, name, NULL, &user), -EINVAL);
 		assert_int_equal(store_user_get(&f->st, name, &user), -EINVAL);
 		assert_int_equal(store_user_del(&f->st, name), -EINVAL);
 		assert_int_equal(store_key_add(&f->st, name, KEY_ED25519, err, sizeof(err)),
@@ -903,6 +982,12 @@ int main(void)
 		TEST(test_store_allowed_ignores_invalid_lines),
 		TEST(test_store_allowed_reads_file_at_each_call),
 		TEST(test_store_writes_leave_no_temp_file),
+		TEST(test_store_records_tier),
+		TEST(test_store_user_without_tier_has_empty_tier),
+		TEST(test_store_set_tier_keeps_other_fields),
+		TEST(test_store_set_tier_rejects_unknown_user),
+		TEST(test_store_rejects_invalid_tier_name),
+		TEST(test_store_rejects_record_with_invalid_tier),
 	};
 
 	/* Lines the store skips are logged at warn; keep test output to failures. */
