@@ -14,11 +14,25 @@ REXECCTL=$REXEC_BUILD/rexecctl
 RX_UID_BASE=${RX_UID_BASE:-$((10000000 + (RANDOM % 900) * 64 * 65536))}
 RX_CGROUP_NAME=${RX_CGROUP_NAME:-rexec-test-$$-$RANDOM}
 
+# With RX_NETNS set (rx_netns_create), rexecd, its sandboxes' slirp4netns
+# and the ssh client run in that network namespace instead of the host's.
+RX_NETNS=${RX_NETNS:-}
+RX_IN_NETNS=
+
+# Creates a network namespace for this test file, with lo up, and makes
+# rx_start run rexecd in it: rx_netns_create
+rx_netns_create() {
+	RX_NETNS=rexec-test-$$-$RANDOM
+	ip netns add "$RX_NETNS" || return 1
+	RX_IN_NETNS="nsenter --net=/run/netns/$RX_NETNS --"
+	ip -n "$RX_NETNS" link set lo up
+}
+
 rx_free_port() {
 	local port
 	for _ in $(seq 50); do
 		port=$((20000 + RANDOM % 20000))
-		if ! ss -Htln "sport = :$port" | grep -q .; then
+		if ! $RX_IN_NETNS ss -Htln "sport = :$port" | grep -q .; then
 			echo "$port"
 			return 0
 		fi
@@ -44,7 +58,7 @@ rx_start() {
 	} > "$RX_CONF"
 	rx_launch || return 1
 	for _ in $(seq 100); do
-		if ss -Htln "sport = :$RX_PORT" | grep -q .; then
+		if $RX_IN_NETNS ss -Htln "sport = :$RX_PORT" | grep -q .; then
 			return 0
 		fi
 		if ! kill -0 "$RX_PID" 2>/dev/null; then
@@ -61,7 +75,7 @@ rx_start() {
 # pid goes to a file as well, because a test runs in a subshell and may
 # restart the daemon; rx_stop reads it from there.
 rx_launch() {
-	"$REXECD" -e -f "$RX_CONF" >> "$RX_DIR/rexecd.log" 2>&1 &
+	$RX_IN_NETNS "$REXECD" -e -f "$RX_CONF" >> "$RX_DIR/rexecd.log" 2>&1 &
 	RX_PID=$!
 	echo "$RX_PID" > "$RX_DIR/rexecd.pid"
 }
@@ -85,10 +99,24 @@ rx_stop() {
 		RX_PID=
 	fi
 	rx_kill_leftovers
+	if [ -n "${RX_DIR:-}" ] && [ -f "$RX_DIR/helpers.pid" ]; then
+		# shellcheck disable=SC2046
+		kill $(cat "$RX_DIR/helpers.pid") 2>/dev/null || true
+	fi
+	if [ -n "$RX_NETNS" ]; then
+		ip netns del "$RX_NETNS" 2>/dev/null || true
+		RX_NETNS=
+		RX_IN_NETNS=
+	fi
 	if [ -n "${RX_DIR:-}" ] && [ -d "$RX_DIR" ]; then
 		rm -rf "$RX_DIR"
 	fi
 	RX_DIR=
+}
+
+# Records the pid of a helper process (a test service) that rx_stop kills.
+rx_helper_started() {
+	echo "$1" >> "$RX_DIR/helpers.pid"
 }
 
 # Last-resort cleanup: processes in this run's uid ranges and cgroups left
@@ -102,6 +130,7 @@ rx_kill_leftovers() {
 		# shellcheck disable=SC2086
 		kill -KILL $pids 2>/dev/null || true
 	fi
+	rx_release_images
 	local dir
 	for dir in $(rx_cgroup_dirs); do
 		rmdir "$dir" 2>/dev/null || true
@@ -111,10 +140,32 @@ rx_kill_leftovers() {
 	done
 }
 
+# Prints the loop devices whose backing file lies under this run's RX_DIR.
+rx_image_loops() {
+	[ -n "${RX_DIR:-}" ] || return 0
+	losetup -l -n -O NAME,BACK-FILE 2>/dev/null | awk -v dir="$RX_DIR/" \
+		'index($2, dir) == 1 { print $1 }'
+}
+
+# Unmounts and detaches home images of this run that a crashed rexecd left
+# attached. rexecd mounts them only inside sandboxes, so a host mount of
+# one would itself be a leftover.
+rx_release_images() {
+	local dev mnt
+	for dev in $(rx_image_loops); do
+		echo "# detaching leftover loop device $dev" >&2
+		for mnt in $(findmnt -n -r -o TARGET -S "$dev" 2>/dev/null); do
+			umount -l "$mnt" 2>/dev/null || true
+		done
+		losetup -d "$dev" 2>/dev/null || true
+	done
+}
+
 # Prints the pids of processes whose host uid lies in this run's ranges.
+# ps prints uids from 2^31 on as negative numbers.
 rx_sandbox_pids() {
 	ps -e -o pid=,uid= | awk -v lo="$RX_UID_BASE" -v hi="$((RX_UID_BASE + 64 * 65536))" \
-		'$2 >= lo && $2 < hi { print $1 }'
+		'{ uid = $2 < 0 ? $2 + 4294967296 : $2 } uid >= lo && uid < hi { print $1 }'
 }
 
 # Prints sandbox cgroup directories of this rexecd (beneath our own
@@ -137,11 +188,11 @@ rx_cgroup_dirs() {
 	done < /proc/self/cgroup | sort -u
 }
 
-# Creates a user with a fresh ed25519 key pair: rx_user NAME
+# Creates a user with a fresh ed25519 key pair: rx_user NAME [TIER]
 rx_user() {
-	local name=$1
+	local name=$1 tier=${2:-}
 	ssh-keygen -q -t ed25519 -N '' -C "$name@test" -f "$RX_DIR/keys/$name"
-	"$REXECCTL" -f "$RX_CONF" user add "$name" > /dev/null
+	"$REXECCTL" -f "$RX_CONF" user add "$name" ${tier:+--tier "$tier"} > /dev/null
 	"$REXECCTL" -f "$RX_CONF" key add "$name" "$RX_DIR/keys/$name.pub" > /dev/null
 }
 
@@ -156,7 +207,7 @@ rx_ssh() {
 	local name=$1
 	shift
 	# shellcheck disable=SC2046
-	timeout 60 ssh $(rx_ssh_opts) -i "$RX_DIR/keys/$name" "$name@127.0.0.1" "$@"
+	timeout 60 $RX_IN_NETNS ssh $(rx_ssh_opts) -i "$RX_DIR/keys/$name" "$name@127.0.0.1" "$@"
 }
 
 # Starts ssh as NAME in the background and sets RX_BG_PID to the pid of
@@ -166,7 +217,7 @@ rx_ssh_bg() {
 	local name=$1
 	shift
 	# shellcheck disable=SC2046
-	timeout 60 ssh $(rx_ssh_opts) -i "$RX_DIR/keys/$name" "$name@127.0.0.1" "$@" &
+	timeout 60 $RX_IN_NETNS ssh $(rx_ssh_opts) -i "$RX_DIR/keys/$name" "$name@127.0.0.1" "$@" &
 	RX_BG_PID=$!
 }
 
@@ -175,7 +226,7 @@ rx_ssh_key() {
 	local name=$1 key=$2
 	shift 2
 	# shellcheck disable=SC2046
-	timeout 60 ssh $(rx_ssh_opts) -i "$key" "$name@127.0.0.1" "$@"
+	timeout 60 $RX_IN_NETNS ssh $(rx_ssh_opts) -i "$key" "$name@127.0.0.1" "$@"
 }
 
 # Waits until the command succeeds, at most SECONDS: rx_wait_for SECONDS cmd...
