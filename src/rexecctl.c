@@ -202,6 +202,7 @@ static int run_user_del(struct ctl *ctl, int argc, char **args)
 	struct store *st = &ctl->st;
 	const char *name = args[0];
 	cleanup_free char *home = NULL;
+	cleanup_free char *image = NULL;
 	int r;
 
 	(void)argc;
@@ -216,7 +217,10 @@ static int run_user_del(struct ctl *ctl, int argc, char **args)
 		return fail("cannot delete user %s: %s", name, strerror(-r));
 
 	home = store_home_path(st, name);
-	printf("deleted user %s; the home directory %s was kept\n", name, home ? home : "");
+	if (home && asprintf(&image, "%s.img", home) < 0)
+		image = NULL;
+	printf("deleted user %s; its home %s was kept\n", name,
+	       image && access(image, F_OK) == 0 ? image : home ? home : "");
 	return EXIT_SUCCESS;
 }
 

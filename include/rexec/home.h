@@ -39,6 +39,7 @@ struct home_params {
 	const char *user;      /* validated user name, for logs */
 	const char *path;      /* StateDirectory/homes/<name>: the directory; the image adds ".img" */
 	uid_t owner;           /* host uid and gid of the login user inside */
+	uid_t root;            /* host uid and gid of root inside */
 	uint32_t project_id;   /* project id for HOME_QUOTA_PROJECT */
 	uint64_t max_bytes;    /* 0: a plain directory without a size limit */
 	enum home_quota quota;

@@ -377,6 +377,33 @@ static int format_image(const char *path, uid_t owner, char *err, size_t err_len
 	return run_tool_ok(argv, path, err, err_len);
 }
 
+/* Hands lost+found, which mkfs.ext4 creates for host uid 0, to the
+ * sandbox's root, so that inside it is root's and not nobody's. */
+static int chown_lost_found(const char *path, uid_t root, char *err, size_t err_len)
+{
+	static const char *const fields[] = {"uid", "gid"};
+	char request[64];
+	char *const argv[] = {"debugfs", "-w", "-R", request, (char *)path, NULL};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char output[TOOL_OUTPUT_MAX];
+		int status;
+
+		snprintf(request, sizeof(request), "set_inode_field lost+found %s %u", fields[i],
+			 (unsigned)root);
+		status = run_tool(argv, output, sizeof(output), err, err_len);
+		if (status < 0)
+			return status;
+		/* debugfs exits 0 even when the request fails, and prints only
+		 * its version banner when it succeeds. */
+		if (status != 0 || strstr(output, "lost+found")) {
+			snprintf(err, err_len, "debugfs %s %s failed: %s", request, path, output);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
 /* Creates the image as path.new, formats it and renames it into place, so
  * that an interrupted creation never leaves a half-made image behind. */
 static int create_image(const struct home_params *p, const char *image, char *err,
@@ -384,11 +411,17 @@ static int create_image(const struct home_params *p, const char *image, char *er
 {
 	unsigned long long started_ms = util_now_ms();
 	cleanup_free char *tmp = NULL;
+	cleanup_free char *homes_dir = NULL;
 	cleanup_close int fd = -1;
 	int r;
 
-	if (asprintf(&tmp, "%s%s", p->path, NEW_IMAGE_SUFFIX) < 0)
+	if (asprintf(&tmp, "%s%s", p->path, NEW_IMAGE_SUFFIX) < 0 ||
+	    !(homes_dir = strdup(p->path)))
 		return sandbox_fail(err, err_len, -ENOMEM, "cannot create the home of %s", p->user);
+	*strrchr(homes_dir, '/') = '\0';
+	r = util_mkdir_p(homes_dir, 0711);
+	if (r < 0)
+		return sandbox_fail(err, err_len, r, "cannot create %s", homes_dir);
 	/* A leftover of an interrupted creation holds no data. */
 	if (unlink(tmp) < 0 && errno != ENOENT)
 		return sandbox_fail(err, err_len, -errno, "cannot remove %s", tmp);
@@ -401,6 +434,8 @@ static int create_image(const struct home_params *p, const char *image, char *er
 				 (unsigned long long)p->max_bytes);
 	else
 		r = format_image(tmp, p->owner, err, err_len);
+	if (r == 0)
+		r = chown_lost_found(tmp, p->root, err, err_len);
 	if (r == 0 && fsync(fd) < 0)
 		r = sandbox_fail(err, err_len, -errno, "cannot sync %s", tmp);
 	if (r == 0 && rename(tmp, image) < 0)

@@ -377,6 +377,7 @@ static int open_home(const struct sandbox_params *params, struct home **home, ch
 	    .user = params->user,
 	    .path = params->home_dir,
 	    .owner = params->uid_base + SANDBOX_SANDBOX_UID,
+	    .root = params->uid_base,
 	    .project_id = params->uid_base,
 	    .max_bytes = params->home_max_bytes,
 	    .quota = params->home_quota,
@@ -479,18 +480,19 @@ fail:
 
 void sandbox_destroy(struct sandbox *sb)
 {
+	unsigned long long started_ms = util_now_ms();
 	int status;
 
 	if (!sb)
 		return;
 	status = kill_and_reap(sb->init_pid, sb->pidfd);
-	log_info("sandbox stopped user=%s pid=%d status=0x%x", sb->user, (int)sb->init_pid,
-		 (unsigned)status);
 	/* slirp4netns is in the sandbox's cgroup, so it goes before rmdir. */
 	egress_stop(sb->egress);
 	home_close(sb->home);
 	if (sb->cgroup && cgroup_destroy(sb->cgroup) < 0)
 		log_warn("cgroup of user=%s was not removed", sb->user);
+	log_info("sandbox stopped user=%s pid=%d status=0x%x in %llu ms", sb->user,
+		 (int)sb->init_pid, (unsigned)status, util_now_ms() - started_ms);
 	util_closep(&sb->pidfd);
 	util_closep(&sb->control_fd);
 	free(sb->user);

@@ -12,6 +12,7 @@
  *   objs="src/sandbox/sandbox.o src/sandbox/init.o src/sandbox/spawn.o
  *         src/sandbox/mounts.o src/sandbox/netns.o src/sandbox/caps.o
  *         src/sandbox/cgroup.o src/sandbox/cgroup-v1.o src/sandbox/cgroup-v2.o
+ *         src/sandbox/home.o src/sandbox/egress.o
  *         src/common/log.o src/common/util.o src/common/buf.o src/common/proto.o"
  *   make $objs
  *   gcc -g -fsanitize=address,undefined -I. -I$SRC/include \
@@ -417,6 +418,8 @@ int main(void)
 	    .uid_base = SMOKE_UID_BASE,
 	    .uid_count = SMOKE_UID_COUNT,
 	    .home_dir = home_dir,
+	    .home_max_bytes = 0, /* a plain directory */
+	    .home_quota = HOME_QUOTA_LOOP_IMAGE,
 	    .hostname = "rexec-smoke",
 	    .shell = "/bin/bash",
 	    .limits = {.memory_max_bytes = 512ull << 20, .pids_max = 256, .cpu_max_percent = 50},
@@ -426,8 +429,6 @@ int main(void)
 	check(r == 0, "cgroup_manager_open");
 	if (r == 0)
 		printf("cgroup backend: %s\n", cgroup_manager_version(cgroups));
-	r = r == 0 ? sandbox_prepare_home(&params, err, sizeof(err)) : r;
-	check(r == 0, "sandbox_prepare_home");
 	groups_before = getgroups(0, NULL);
 	r = r == 0 ? sandbox_create(&params, cgroups, &sb, err, sizeof(err)) : r;
 	check(r == 0, "sandbox_create");

@@ -38,3 +38,7 @@ check_PROGRAMS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/test_home
+tests_unit_test_home_SOURCES = tests/unit/test_home.c
+tests_unit_test_home_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_home_LDADD = $(UNIT_LIBS)
