@@ -28,7 +28,7 @@
 #define USERNAME_RULE                                                                              \
 	"expected a lowercase letter, then up to 31 lowercase letters, digits, '_' or '-'"
 
-/* What every command works on: the loaded configuration and the store. */
+/* The loaded configuration and the open store, shared by every command. */
 struct ctl {
 	struct config cfg;
 	struct store st;
@@ -99,7 +99,8 @@ static unsigned last_uid(const struct store *st, const struct store_user *user)
 	return (unsigned)user->uid_base + st->uid_count - 1;
 }
 
-/* Checks that the configuration defines tier, and prints why not. */
+/* Returns whether the configuration defines tier. If not, prints an error
+ * that lists the tiers it does define. */
 static bool tier_is_defined(const struct ctl *ctl, const char *tier, const char *action)
 {
 	if (config_find_tier(&ctl->cfg, tier))
@@ -216,11 +217,14 @@ static int run_user_del(struct ctl *ctl, int argc, char **args)
 	if (r < 0)
 		return fail("cannot delete user %s: %s", name, strerror(-r));
 
+	/* The home is an image or a directory, whichever exists. */
 	home = store_home_path(st, name);
-	if (home && asprintf(&image, "%s.img", home) < 0)
-		image = NULL;
-	printf("deleted user %s; its home %s was kept\n", name,
-	       image && access(image, F_OK) == 0 ? image : home ? home : "");
+	if (!home || asprintf(&image, "%s.img", home) < 0)
+		return fail("deleted user %s, but cannot name its home: out of memory", name);
+	if (access(image, F_OK) == 0)
+		printf("deleted user %s; its home %s was kept\n", name, image);
+	else
+		printf("deleted user %s; its home %s was kept\n", name, home);
 	return EXIT_SUCCESS;
 }
 
@@ -445,7 +449,8 @@ static const struct command *find_command(int argc, char **argv, const char **pr
 		if (strcmp(argv[0], cmd->noun) != 0 || strcmp(argv[1], cmd->verb) != 0)
 			continue;
 		if (argc - 2 < cmd->min_args || argc - 2 > cmd->max_args) {
-			*problem = argc - 2 < cmd->min_args ? "missing argument" : "too many arguments";
+			*problem = argc - 2 < cmd->min_args ? "missing argument"
+							    : "too many arguments";
 			return NULL;
 		}
 		return cmd;
@@ -454,7 +459,7 @@ static const struct command *find_command(int argc, char **argv, const char **pr
 	return NULL;
 }
 
-/* Loads the configuration and opens the store. On failure ctl holds
+/* Loads the configuration and opens the store. On failure ctl contains
  * nothing that needs freeing. */
 static int open_ctl(const char *config_path, struct ctl *ctl)
 {

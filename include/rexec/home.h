@@ -36,30 +36,30 @@ enum home_quota home_probe_quota(const char *homes_dir);
 const char *home_quota_name(enum home_quota quota);
 
 struct home_params {
-	const char *user;      /* validated user name, for logs */
-	const char *path;      /* StateDirectory/homes/<name>: the directory; the image adds ".img" */
-	uid_t owner;           /* host uid and gid of the login user inside */
-	uid_t root;            /* host uid and gid of root inside */
-	uint32_t project_id;   /* project id for HOME_QUOTA_PROJECT */
-	uint64_t max_bytes;    /* 0: a plain directory without a size limit */
+	const char *user;    /* validated user name, for logs */
+	const char *path;    /* StateDirectory/homes/<name>: the directory; the image adds ".img" */
+	uid_t owner;         /* host uid and gid of the login user inside */
+	uid_t root;          /* host uid and gid of root inside */
+	uint32_t project_id; /* project id for HOME_QUOTA_PROJECT */
+	uint64_t max_bytes;  /* 0: a plain directory without a size limit */
 	enum home_quota quota;
 };
 
 struct home {
 	char *user;
-	int tree_fd;    /* detached mount for /home/user, O_CLOEXEC */
-	int loop_nr;    /* loop device of the image, -1 for a directory */
-	char *image;    /* absolute path of the image, NULL for a directory */
+	int tree_fd; /* detached mount for /home/user, O_CLOEXEC */
+	int loop_nr; /* loop device of the image, -1 for a directory */
+	char *image; /* absolute path of the image, NULL for a directory */
 };
 
 /* Creates, grows, checks and mounts the home as the tier requires. On
- * failure nothing stays attached or mounted and err says why. */
+ * failure nothing stays attached or mounted, and err contains the reason. */
 int home_open(const struct home_params *params, struct home **out, char *err, size_t err_len);
 
-/* Closes the monitor's mount fd. Call once the sandbox has ended: for an
- * image it then waits (at most about 2 s) until the kernel has released the
- * filesystem and detached the loop device, so the next start of the same
- * user never mounts the image twice. Frees home. */
+/* Closes the monitor's mount fd and frees home. Call it once the sandbox
+ * has ended. For an image it first waits, at most about 2 s, until the
+ * kernel has released the filesystem and detached the loop device. The
+ * next start of the same user then never mounts the image twice. */
 void home_close(struct home *home);
 
 #endif

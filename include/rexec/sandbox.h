@@ -57,7 +57,8 @@ struct sandbox {
 
 /* Prepares the home volume, starts a sandbox and waits (at most a few
  * seconds) for its init to be ready and, with egress, for slirp4netns to
- * configure tap0. On failure nothing of it remains and err says why. */
+ * configure tap0. On failure nothing of it remains, and err contains the
+ * reason. */
 int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *cgroups,
 		   struct sandbox **out, char *err, size_t err_len);
 

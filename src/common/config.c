@@ -78,17 +78,11 @@ static const struct keyword keywords[] = {
 
 _Static_assert(ARRAY_SIZE(keywords) <= 32, "keywords_seen has one bit per keyword");
 
-/* The keys of a Tier line, with the same kinds and bounds as keywords. */
-struct tier_key {
-	const char *name;
-	enum value_kind kind;
-	size_t offset; /* of the field in struct config_tier */
-	uint64_t min, max;
-};
-
+/* The keys of a Tier line, described like keywords, but each offset is
+ * that of a field in struct config_tier. */
 #define TIER_FIELD(name) offsetof(struct config_tier, name)
 
-static const struct tier_key tier_keys[] = {
+static const struct keyword tier_keys[] = {
 	{ "memory", VALUE_SIZE, TIER_FIELD(memory_max_bytes), SIZE_MIN_BYTES, UINT64_MAX },
 	{ "cpu", VALUE_NUMBER, TIER_FIELD(cpu_max_percent), 0, UINT32_MAX },
 	{ "pids", VALUE_NUMBER, TIER_FIELD(pids_max), 0, UINT32_MAX },
@@ -644,7 +638,7 @@ static int set_tier_name(const struct keyword *kw, struct config *cfg, const cha
 	return set_string(cfg, kw->offset, value);
 }
 
-static const struct tier_key *find_tier_key(const char *name, size_t len)
+static const struct keyword *find_tier_key(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(tier_keys); i++) {
 		if (strlen(tier_keys[i].name) == len && strncmp(tier_keys[i].name, name, len) == 0)
@@ -658,7 +652,8 @@ static int set_tier_key(struct config_tier *tier, char *setting, unsigned *seen,
 			const struct line_ctx *ctx)
 {
 	char *equals = strchr(setting, '=');
-	const struct tier_key *key = equals ? find_tier_key(setting, (size_t)(equals - setting)) : NULL;
+	size_t name_len = equals ? (size_t)(equals - setting) : 0;
+	const struct keyword *key = equals ? find_tier_key(setting, name_len) : NULL;
 	char *field = (char *)tier + (key ? key->offset : 0);
 	char label[CONFIG_TIER_NAME_MAX + 32];
 	const char *value = equals ? equals + 1 : "";
@@ -670,7 +665,7 @@ static int set_tier_key(struct config_tier *tier, char *setting, unsigned *seen,
 			    TIER_KEYS_TEXT ")", setting, tier->name);
 	if (!key)
 		return fail(ctx, "unknown key \"%.*s\" in Tier %s (expected " TIER_KEYS_TEXT ")",
-			    (int)(equals - setting), setting, tier->name);
+			    (int)name_len, setting, tier->name);
 	if (*seen & (1U << (key - tier_keys)))
 		return fail(ctx, "key %s is given twice in Tier %s", key->name, tier->name);
 	*seen |= 1U << (key - tier_keys);

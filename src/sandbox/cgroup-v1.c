@@ -172,7 +172,8 @@ static int v1_read_events(struct cgroup *cg, struct cgroup_events *out)
 
 /* v1 has no cgroup.kill: the sandbox's processes end when its init, pid 1
  * of their pid namespace, is killed, which sandbox_destroy does first. No
- * single directory holds every controller, so CLONE_INTO_CGROUP is out. */
+ * single directory contains every controller, so CLONE_INTO_CGROUP cannot
+ * be used. */
 const struct cgroup_backend cgroup_backend_v1 = {
     .version = "v1",
     .open = v1_open,

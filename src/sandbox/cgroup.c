@@ -163,7 +163,9 @@ int cgroup_read_counter(const char *dir, const char *file, const char *key, uint
 	if (!key)
 		return sscanf(text, "%" SCNu64, out) == 1 ? 0 : -EBADMSG;
 
-	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (line = text; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
 		if (strncmp(line, key, key_len) == 0 && line[key_len] == ' ')
 			return sscanf(line + key_len + 1, "%" SCNu64, out) == 1 ? 0 : -EBADMSG;
 	}

@@ -1,13 +1,12 @@
 /* Egress through slirp4netns, started and stopped by the monitor.
  *
- * slirp4netns runs inside the sandbox's user namespace as its root, which
- * is the sandbox's first host uid, so it holds no host privilege: the
- * monitor's child drops its supplementary groups, joins the namespace with
- * setns and switches to uid 0 there before it executes slirp4netns. From
- * there it may create tap0 in the sandbox's network namespace, which that
- * user namespace owns, while its own sockets stay in the host's network
- * namespace. It sits in the sandbox's cgroup, so its memory and pids count
- * against the tier. */
+ * slirp4netns runs as the sandbox's root, which is the sandbox's first
+ * host uid, so it has no host privilege. The monitor's child drops its
+ * supplementary groups, joins the sandbox's user namespace with setns and
+ * switches to uid 0 there before it executes slirp4netns. As root of that
+ * namespace it may create tap0 in the sandbox's network namespace, while
+ * its own sockets stay in the host's network namespace. It runs in the
+ * sandbox's cgroup, so its memory and pids count against the tier. */
 #include "config.h"
 
 #include <errno.h>
@@ -36,10 +35,10 @@
 #define EXIT_TIMEOUT_MS  1000
 #define EXIT_POLL_NS     (10 * 1000 * 1000)
 
-/* Fixed fd numbers in slirp4netns, named in its arguments below. */
-#define CHILD_READY_FD 3
-#define CHILD_EXIT_FD  4
-#define CHILD_NETNS_FD 5
+/* Fixed fd numbers in slirp4netns, in the order place_fds puts them. */
+#define CHILD_READY_FD   3
+#define CHILD_EXIT_FD    4
+#define CHILD_NETNS_FD   5
 #define CHILD_FD_STAGING 100
 
 /* /dev/net/tun (Documentation/admin-guide/devices.txt) */
@@ -52,6 +51,12 @@ struct egress {
 	char *user;
 };
 
+/* Two steps, so that a macro argument is expanded before # quotes it. */
+#define QUOTE(x)           #x
+#define STRINGIFY(x)       QUOTE(x)
+#define FD_OPTION(name, x) "--" name "=" STRINGIFY(x)
+
+/* clang-format off */
 static char *const slirp_argv[] = {
     "slirp4netns",
     "--configure",
@@ -59,13 +64,14 @@ static char *const slirp_argv[] = {
     "--disable-host-loopback",
     "--enable-sandbox",
     "--enable-seccomp",
-    "--ready-fd=3",
-    "--exit-fd=4",
+    FD_OPTION("ready-fd", CHILD_READY_FD),
+    FD_OPTION("exit-fd", CHILD_EXIT_FD),
     "--netns-type=path",
-    "/proc/self/fd/5",
+    "/proc/self/fd/" STRINGIFY(CHILD_NETNS_FD),
     "tap0",
     NULL,
 };
+/* clang-format on */
 
 static const char *const slirp_paths[] = {"/usr/bin/slirp4netns", "/bin/slirp4netns"};
 
@@ -87,10 +93,10 @@ static void place_fds(const int fds[3], int target)
 		_exit(127);
 }
 
-/* Gives this process a private mount namespace whose /dev/net holds a tun
- * node that anyone may open. Hosts without udev (or with stricter rules)
- * have /dev/net/tun mode 0600, which the sandbox's root, an unprivileged
- * host uid, cannot open; the host's node stays as it is. */
+/* Gives this process a private mount namespace whose /dev/net contains a
+ * tun node that anyone may open. Hosts without udev (or with stricter
+ * rules) have /dev/net/tun mode 0600, which the sandbox's root, an
+ * unprivileged host uid, cannot open. The host's node stays as it is. */
 static int make_private_tun(void)
 {
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -134,8 +140,8 @@ __attribute__((noreturn)) static void run_slirp(pid_t monitor_pid, int sync_fd, 
 			strerror(errno));
 		_exit(127);
 	}
-	/* Set after the uid change, which clears it; ends slirp4netns with a
-	 * crashed monitor. */
+	/* Ends slirp4netns when the monitor dies. It is set after the uid
+	 * change, because that change clears it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != monitor_pid)
 		_exit(127);
 
@@ -150,41 +156,35 @@ __attribute__((noreturn)) static void run_slirp(pid_t monitor_pid, int sync_fd, 
  * configured. End of file means it exited first. */
 static int wait_for_ready(int ready_fd, pid_t pid, char *err, size_t err_len)
 {
-	unsigned long long deadline = util_now_ms() + READY_TIMEOUT_MS;
-	struct pollfd pfd = {.fd = ready_fd, .events = POLLIN};
 	char byte;
 	ssize_t n;
+	int r = sandbox_wait_readable(ready_fd, READY_TIMEOUT_MS);
 
-	for (;;) {
-		unsigned long long now = util_now_ms();
-		int r;
+	if (r == -ETIMEDOUT)
+		return sandbox_fail(err, err_len, r,
+				    "slirp4netns pid=%d did not configure tap0 within %d ms",
+				    (int)pid, READY_TIMEOUT_MS);
+	if (r < 0)
+		return sandbox_fail(err, err_len, r, "poll failed");
 
-		if (now >= deadline)
-			return sandbox_fail(err, err_len, -ETIMEDOUT,
-					    "slirp4netns pid=%d did not configure tap0 within %d ms",
-					    (int)pid, READY_TIMEOUT_MS);
-		r = poll(&pfd, 1, (int)(deadline - now));
-		if (r > 0)
-			break;
-		if (r < 0 && errno != EINTR)
-			return sandbox_fail(err, err_len, -errno, "poll failed");
-	}
 	do {
 		n = read(ready_fd, &byte, 1);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return sandbox_fail(err, err_len, -errno, "cannot read the ready fd of slirp4netns");
+		return sandbox_fail(err, err_len, -errno,
+				    "cannot read the ready fd of slirp4netns");
 	if (n == 0) {
-		snprintf(err, err_len,
-			 "slirp4netns pid=%d exited before tap0 was configured (its messages are in "
-			 "rexecd's log)",
-			 (int)pid);
+		snprintf(
+		    err, err_len,
+		    "slirp4netns pid=%d exited before tap0 was configured (its messages are in "
+		    "rexecd's log)",
+		    (int)pid);
 		return -ECHILD;
 	}
 	return 0;
 }
 
-/* The pipes and namespace fds of one start; -1 where closed. */
+/* The pipes and namespace fds of one start, -1 where closed. */
 struct egress_fds {
 	int ready[2];
 	int exit[2];

@@ -9,3 +9,4 @@ librexec_a_SOURCES += src/sandbox/cgroup-v1.c
 librexec_a_SOURCES += src/sandbox/cgroup-v2.c
 librexec_a_SOURCES += src/sandbox/home.c
 librexec_a_SOURCES += src/sandbox/egress.c
+librexec_a_SOURCES += src/sandbox/home-image.c

@@ -6,11 +6,14 @@
  * Everything declared here runs in the cloned child, which shares nothing
  * with the monitor but a copy of its memory. Steps report failure as a
  * negative errno plus a message in err, never through the log, because
- * init's only channel to the monitor is the control socket. */
+ * init's only channel to the monitor is the control socket. The inline
+ * helpers at the end also serve the monitor-side steps (home.c,
+ * home-image.c, egress.c). */
 #ifndef REXEC_SANDBOX_INTERNAL_H
 #define REXEC_SANDBOX_INTERNAL_H
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include <sys/types.h>
 
 #include "rexec/proto.h"
+#include "rexec/util.h"
 
 /* Paths inside the sandbox. */
 #define SANDBOX_HOME_PATH "/home/user"
@@ -74,6 +78,27 @@ __attribute__((format(printf, 4, 5))) static inline int sandbox_fail(char *err, 
 	if (used < err_len)
 		snprintf(err + used, err_len - used, ": %s", strerror(-r));
 	return r;
+}
+
+/* Waits until fd is readable or timeout_ms pass, retrying on EINTR.
+ * Returns 0, -ETIMEDOUT, or a negative errno from poll. */
+static inline int sandbox_wait_readable(int fd, int timeout_ms)
+{
+	unsigned long long deadline = util_now_ms() + (unsigned long long)timeout_ms;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	for (;;) {
+		unsigned long long now = util_now_ms();
+		int r;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		r = poll(&pfd, 1, (int)(deadline - now));
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
 }
 
 #endif

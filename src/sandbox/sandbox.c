@@ -159,9 +159,9 @@ __attribute__((noreturn)) static void run_child(const struct sandbox_init_args *
 /* Clones like fork(2), into new namespaces. clone3 returns a pidfd with the
  * pid; the clone fallback (kernels before 5.3) opens it afterwards. With a
  * cgroup_fd (cgroup v2) the child starts in its cgroup, so not even its
- * first page is charged elsewhere; on any error of that clone3 the child
- * is cloned without it and *into_cgroup is false, and the caller attaches
- * it. */
+ * first page is charged elsewhere. If that clone3 fails for any reason,
+ * the child is cloned without it, *into_cgroup stays false, and the
+ * caller attaches the child. */
 static pid_t clone_sandbox(int cgroup_fd, int *pidfd, bool *into_cgroup)
 {
 	struct clone3_args args = {
@@ -284,24 +284,15 @@ static int release_child(int control_fd, char *err, size_t err_len)
  * died first, or init's own error. */
 static int wait_for_ready(int control_fd, char *err, size_t err_len)
 {
-	unsigned long long deadline = util_now_ms() + READY_TIMEOUT_MS;
-	struct pollfd pfd = {.fd = control_fd, .events = POLLIN};
 	struct proto_msg msg;
-	int r;
+	int r = sandbox_wait_readable(control_fd, READY_TIMEOUT_MS);
 
-	for (;;) {
-		unsigned long long now = util_now_ms();
-
-		if (now >= deadline)
-			return sandbox_fail(err, err_len, -ETIMEDOUT,
-					    "sandbox init sent no ready message within %d ms",
-					    READY_TIMEOUT_MS);
-		r = poll(&pfd, 1, (int)(deadline - now));
-		if (r > 0)
-			break;
-		if (r < 0 && errno != EINTR)
-			return sandbox_fail(err, err_len, -errno, "poll failed");
-	}
+	if (r == -ETIMEDOUT)
+		return sandbox_fail(err, err_len, r,
+				    "sandbox init sent no ready message within %d ms",
+				    READY_TIMEOUT_MS);
+	if (r < 0)
+		return sandbox_fail(err, err_len, r, "poll failed");
 
 	r = proto_recv(control_fd, &msg);
 	if (r == -ECONNRESET)

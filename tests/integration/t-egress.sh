@@ -2,9 +2,9 @@
 # slirp4netns and reaches other hosts, but never the host's loopback.
 #
 # rexecd runs in a network namespace of this test file. That namespace's lo
-# also has 192.0.2.1 (TEST-NET-1), where a small TCP service answers, so
+# also has 192.0.2.1 (TEST-NET-1), where a small TCP service listens. So
 # egress is proven without any outside network: slirp4netns connects to it
-# like to any remote host, while 127.0.0.1 there stays out of reach.
+# as to any remote host, while 127.0.0.1 there stays out of reach.
 
 SERVICE_ADDR=192.0.2.1
 SERVICE_PORT=8007
@@ -68,7 +68,7 @@ test_egress_tier_cannot_reach_host_loopback() {
 test_egress_helper_is_in_sandbox_cgroup() {
 	local pid out=$RX_DIR/roamer.out
 	# Once the session runs, the slirp4netns of earlier sandboxes is gone.
-	rx_ssh_bg roamer 'echo started; sleep 5' > "$out"
+	rx_ssh_bg roamer 'echo started; sleep 2' > "$out"
 	rx_wait_for 10 grep -q started "$out"
 	pid=$(pgrep -f "slirp4netns.*tap0")
 	assert_contains "$(cat "/proc/$pid/cgroup")" "/$RX_CGROUP_NAME/roamer"

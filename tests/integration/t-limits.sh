@@ -2,8 +2,10 @@
 # the home directory when the host's mounts propagate.
 
 rx_setup_file() {
-	rx_start || return 1
-	rx_user alice
+	# A directory home: an image home is never mounted on the host, so
+	# only a directory can propagate (t-resources checks images).
+	rx_start "Tier plain home=0" || return 1
+	rx_user alice plain
 }
 
 test_pty_count_is_capped_per_sandbox() {

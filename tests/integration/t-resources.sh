@@ -30,7 +30,7 @@ test_fork_bomb_stops_at_pids_limit() {
 	local out=$RX_DIR/bomb.out
 	rx_ssh_bg bomber "timeout 30 python3 -c '$FORK_BOMB'" > "$out" 2>&1
 	rx_wait_for 20 grep -q "fork failed" "$out"
-	# While the bomb holds its sandbox at the limit, others get in.
+	# While the bomb keeps its sandbox at the limit, other users log in.
 	assert_eq "$(rx_ssh calm 'echo still here')" "still here"
 	wait "$RX_BG_PID" || true
 	local n
@@ -61,7 +61,7 @@ test_memory_hog_is_oom_killed_and_audited() {
 	assert_eq "$(rx_ssh calm 'echo gateway ok')" "gateway ok"
 }
 
-# Prints the size of /home/user in MiB as df sees it inside the sandbox.
+# Prints the size of /home/user in MiB, as df reports it inside the sandbox.
 home_size_mib() {
 	rx_ssh "$1" 'df -m --output=size /home/user | tail -n 1' | tr -d ' '
 }
@@ -73,7 +73,7 @@ test_home_fills_to_quota_and_keeps_data() {
 	out=$(rx_ssh filler 'dd if=/dev/zero of=big bs=1M count=100 2>&1; echo "dd status $?"')
 	assert_contains "$out" "No space left on device"
 	assert_not_contains "$out" "dd status 0"
-	# The next login sees the file written before, unchanged.
+	# The next login reads the file written before, unchanged.
 	assert_eq "$(rx_ssh filler 'sha256sum keep' | cut -d' ' -f1)" "$sum"
 	local size
 	size=$(home_size_mib filler)
@@ -81,7 +81,7 @@ test_home_fills_to_quota_and_keeps_data() {
 		echo "# home of a 64M tier is ${size}M" >&2
 		return 1
 	}
-	# The filled image is the user's only: the host has room left.
+	# Only the user's own image is full: other homes still have room.
 	assert_eq "$(rx_ssh calm 'echo ok > f && cat f')" "ok"
 }
 

@@ -822,8 +822,8 @@ static void test_config_rejects_too_many_tiers(void **state)
 }
 
 #define TIER_NAME_RULE                                                                             \
-	" (expected a lowercase letter or digit, then up to 31 lowercase letters, digits, '-' or "  \
-	"'_')"
+	" (expected a lowercase letter or digit, then up to 31 lowercase letters, digits, "        \
+	"'-' or '_')"
 
 static void test_config_rejects_invalid_tier_line(void **state)
 {
@@ -834,7 +834,8 @@ static void test_config_rejects_invalid_tier_line(void **state)
 		{ "Tier -x", "invalid tier name \"-x\" for Tier" TIER_NAME_RULE },
 		{ "Tier a/b", "invalid tier name \"a/b\" for Tier" TIER_NAME_RULE },
 		{ "Tier aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		  "invalid tier name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" for Tier" TIER_NAME_RULE },
+		  "invalid tier name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" for "
+		  "Tier" TIER_NAME_RULE },
 		{ "Tier t disk=1G",
 		  "unknown key \"disk\" in Tier t (expected memory, cpu, pids, home or network)" },
 		{ "Tier t memory", "invalid setting \"memory\" in Tier t (expected key=value with "
@@ -868,7 +869,8 @@ static void test_config_rejects_undefined_default_tier(void **state)
 static void test_config_rejects_invalid_default_tier(void **state)
 {
 	static const struct error_case cases[] = {
-		{ "DefaultTier Small", "invalid tier name \"Small\" for DefaultTier" TIER_NAME_RULE },
+		{ "DefaultTier Small",
+		  "invalid tier name \"Small\" for DefaultTier" TIER_NAME_RULE },
 		{ "DefaultTier small extra",
 		  "unexpected text \"extra\" after the value of DefaultTier" },
 	};

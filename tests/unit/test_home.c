@@ -27,7 +27,7 @@
 
 struct fixture {
 	char dir[64];
-	char path[96];  /* the user's home path, without ".img" */
+	char path[96]; /* the user's home path, without ".img" */
 	char image[112];
 	char err[512];
 };
