@@ -121,23 +121,19 @@ static struct mon_sandbox *box_find(struct monitor *m, const char *user)
 	return NULL;
 }
 
-/* Audits one counter's growth since the last check. */
-static void audit_counter(const struct mon_sandbox *box, const char *event, const char *what,
-			  uint64_t audited, uint64_t now)
+static void log_limit_hit(const struct mon_sandbox *box, const char *what, uint64_t audited,
+			  uint64_t now)
 {
-	if (now <= audited)
-		return;
 	log_warn("sandbox user=%s tier=%s: %s (%llu new, %llu in total)", box->sb->user,
 		 box->tier, what, (unsigned long long)(now - audited), (unsigned long long)now);
-	audit_event(event, AUDIT_STR, "user", box->sb->user, AUDIT_STR, "tier", box->tier,
-		    AUDIT_INT, "count", (long long)(now - audited), AUDIT_INT, "total",
-		    (long long)now, AUDIT_END);
 }
 
 /* Audits OOM kills and pids.max hits since the last check: events
- * "oom_kill" and "pids_limit" with the user, tier, new count and total. */
+ * "oom_kill" (with how often memory use reached the limit, for context)
+ * and "pids_limit", each with the user, tier, new count and total. */
 static void box_check_limits(struct mon_sandbox *box)
 {
+	const struct cgroup_events *seen = &box->audited;
 	struct cgroup_events now;
 	int r = cgroup_read_events(box->sb->cgroup, &now);
 
@@ -146,10 +142,24 @@ static void box_check_limits(struct mon_sandbox *box)
 			 strerror(-r));
 		return;
 	}
-	audit_counter(box, "oom_kill", "the OOM killer ended processes", box->audited.oom_kills,
-		      now.oom_kills);
-	audit_counter(box, "pids_limit", "forks failed at the pids limit",
-		      box->audited.pids_max_hits, now.pids_max_hits);
+
+	if (now.oom_kills > seen->oom_kills) {
+		log_limit_hit(box, "the OOM killer ended processes", seen->oom_kills,
+			      now.oom_kills);
+		audit_event("oom_kill", AUDIT_STR, "user", box->sb->user, AUDIT_STR, "tier",
+			    box->tier, AUDIT_INT, "count",
+			    (long long)(now.oom_kills - seen->oom_kills), AUDIT_INT, "total",
+			    (long long)now.oom_kills, AUDIT_INT, "memory_max_hits",
+			    (long long)now.memory_max_hits, AUDIT_END);
+	}
+	if (now.pids_max_hits > seen->pids_max_hits) {
+		log_limit_hit(box, "forks failed at the pids limit", seen->pids_max_hits,
+			      now.pids_max_hits);
+		audit_event("pids_limit", AUDIT_STR, "user", box->sb->user, AUDIT_STR, "tier",
+			    box->tier, AUDIT_INT, "count",
+			    (long long)(now.pids_max_hits - seen->pids_max_hits), AUDIT_INT,
+			    "total", (long long)now.pids_max_hits, AUDIT_END);
+	}
 	box->audited = now;
 }
 

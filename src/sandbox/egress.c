@@ -111,12 +111,12 @@ static int make_private_tun(void)
 
 /* The forked child: waits until the monitor has moved it into the
  * sandbox's cgroup, becomes the sandbox's root, then executes slirp4netns.
- * Diagnostics go to the monitor's stderr, which is rexecd's log. */
+ * Its errors go to the monitor's stderr, which is rexecd's log. */
 __attribute__((noreturn)) static void run_slirp(pid_t monitor_pid, int sync_fd, int userns_fd,
 						const int fds[3])
 {
 	static char *const envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	sigset_t none;
 	char byte;
 	int r;
@@ -125,7 +125,8 @@ __attribute__((noreturn)) static void run_slirp(pid_t monitor_pid, int sync_fd, 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (read(sync_fd, &byte, 1) != 1)
 		_exit(127);
-	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
+	/* Its progress report goes to stdout; errors stay on stderr. */
+	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(null_fd, STDOUT_FILENO) < 0)
 		_exit(127);
 
 	r = make_private_tun();

@@ -260,7 +260,8 @@ static int create_image(const struct home_params *p, const char *image, char *er
 
 /* Grows the image offline to the tier's home size: a larger file, a forced
  * check (resize2fs requires one), then resize2fs to the file's size. A
- * smaller tier never shrinks an image, because that could lose data. */
+ * smaller tier never shrinks an image, because that could lose data, and
+ * a tier without a home size keeps the image as it is. */
 static int resize_image(const struct home_params *p, const char *image, off_t size, bool *checked,
 			char *err, size_t err_len)
 {
@@ -269,7 +270,7 @@ static int resize_image(const struct home_params *p, const char *image, off_t si
 	int r;
 
 	*checked = false;
-	if ((uint64_t)size == p->max_bytes)
+	if (p->max_bytes == 0 || (uint64_t)size == p->max_bytes)
 		return 0;
 	if ((uint64_t)size > p->max_bytes) {
 		log_warn("home image %s user=%s is %llu bytes, larger than its tier's %llu; it is "

@@ -202,13 +202,12 @@ static int open_dir_home(const struct home_params *p, struct home *home, char *e
 	return home->tree_fd < 0 ? home->tree_fd : 0;
 }
 
-/* A directory from before size limits stays in use until it is migrated;
- * an image, once it exists, wins over the directory. */
-static bool use_legacy_dir(const struct home_params *p, const char *image)
+/* A directory from before size limits stays in use until it is migrated. */
+static bool use_legacy_dir(const struct home_params *p)
 {
 	struct stat st;
 
-	if (lstat(image, &st) == 0 || lstat(p->path, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (lstat(p->path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return false;
 	log_warn("home of user=%s is the plain directory %s without a size limit; move its files "
 		 "into a home image to apply the tier's home size",
@@ -244,6 +243,8 @@ int home_open(const struct home_params *params, struct home **out, char *err, si
 {
 	struct home *home = home_new(params);
 	cleanup_free char *image = NULL;
+	struct stat st;
+	bool have_image;
 	int r;
 
 	*out = NULL;
@@ -254,8 +255,11 @@ int home_open(const struct home_params *params, struct home **out, char *err, si
 				    params->user);
 	}
 
-	if (params->max_bytes == 0 || params->quota == HOME_QUOTA_PROJECT ||
-	    use_legacy_dir(params, image)) {
+	/* An image, once it exists, stays the home, even when the tier's home
+	 * size became 0, so that the user's files never vanish from view. */
+	have_image = lstat(image, &st) == 0;
+	if (!have_image && (params->max_bytes == 0 || params->quota == HOME_QUOTA_PROJECT ||
+			    use_legacy_dir(params))) {
 		r = open_dir_home(params, home, err, err_len);
 	} else {
 		home->image = image;

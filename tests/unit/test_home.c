@@ -205,6 +205,18 @@ static void test_home_image_grows_never_shrinks(void **state)
 	assert_int_equal(size_of(f->image), 48 * MIB);
 }
 
+static void test_home_image_kept_without_limit(void **state)
+{
+	struct fixture *f = *state;
+
+	skip_unless_root();
+	assert_true(open_and_close(f, 32 * MIB) >= 0);
+	/* A tier without a home size must not hide the files in the image. */
+	assert_true(open_and_close(f, 0) >= 0);
+	assert_int_equal(size_of(f->image), 32 * MIB);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
 static void test_home_keeps_legacy_directory(void **state)
 {
 	struct fixture *f = *state;
@@ -244,6 +256,7 @@ int main(void)
 	    TEST(test_home_image_is_created_sparse),
 	    TEST(test_home_image_detaches_on_close),
 	    TEST(test_home_image_grows_never_shrinks),
+	    TEST(test_home_image_kept_without_limit),
 	    TEST(test_home_keeps_legacy_directory),
 	    TEST(test_home_rejects_image_not_owned_by_root),
 	};
