@@ -1,9 +1,10 @@
-/* Optional outgoing network access for a sandbox, run by the monitor:
- * slirp4netns, a user-mode TCP/IP stack, attached to the sandbox's network
- * namespace as tap0 (10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3). It
- * makes the sandbox's connections from the host's network namespace as an
- * ordinary socket user, never to the host's 127.0.0.1
- * (--disable-host-loopback), and confines itself (--enable-sandbox,
+/* Optional outgoing network access for a sandbox, run by the monitor.
+ *
+ * slirp4netns, a user-mode TCP/IP stack, gives the sandbox's network
+ * namespace tap0 (10.0.2.100/24, gateway 10.0.2.2, DNS 10.0.2.3). It makes
+ * the sandbox's connections from the host's network namespace, as an
+ * ordinary socket user. It never connects to the host's 127.0.0.1
+ * (--disable-host-loopback), and it confines itself (--enable-sandbox,
  * --enable-seccomp). */
 #ifndef REXEC_SANDBOX_EGRESS_H
 #define REXEC_SANDBOX_EGRESS_H
