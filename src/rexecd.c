@@ -19,6 +19,7 @@
 #include "rexec/listener.h"
 #include "rexec/log.h"
 #include "rexec/monitor.h"
+#include "rexec/privdrop.h"
 #include "rexec/proctitle.h"
 
 static void usage(FILE *out)
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
 	bool test_only = false, to_stderr = false, debug = false;
 	char err[CONFIG_ERROR_MAX];
 	int listen_fds[CONFIG_LISTEN_MAX];
+	struct privdrop_target net_target;
 	struct config cfg;
 	int opt, r;
 
@@ -136,12 +138,18 @@ int main(int argc, char **argv)
 	}
 	if (open_listeners(&cfg, listen_fds) < 0)
 		return 1;
+	r = privdrop_prepare(&cfg, &net_target, err, sizeof(err));
+	if (r < 0) {
+		log_error("cannot prepare the network process's privilege drop: %s", err);
+		return 1;
+	}
 
 	r = monitor_run(&(struct monitor_params){
 		.cfg = &cfg,
 		.config_path = config_path,
 		.listen_fds = listen_fds,
 		.listen_count = cfg.listen_count,
+		.privdrop = &net_target,
 	});
 
 	for (size_t i = 0; i < cfg.listen_count; i++)

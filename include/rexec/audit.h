@@ -11,6 +11,9 @@
  * With path NULL, events are discarded. */
 int audit_open(const char *path);
 void audit_close(void);
+/* Returns the audit log's fd, or -1 when none is open, so that a forked
+ * process closing its inherited fds can keep it. */
+int audit_fileno(void);
 
 /* Field list terminators and kinds for audit_event. */
 enum audit_field_kind {

@@ -20,6 +20,9 @@ enum log_level {
  * May be called again, for example after fork, to change the name. */
 void log_init(const char *ident, bool use_syslog, enum log_level level);
 void log_set_level(enum log_level level);
+/* Reconnects to syslog when logging there, for a process that has just
+ * closed the fds it inherited (glibc's syslog socket among them). */
+void log_reopen(void);
 
 /* Parses "error", "warn", "info" or "debug"; returns 0 or -EINVAL. */
 int log_level_parse(const char *text, enum log_level *level);

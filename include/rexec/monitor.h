@@ -8,11 +8,14 @@
 
 #include "rexec/config.h"
 
+struct privdrop_target;
+
 struct monitor_params {
 	const struct config *cfg;
 	const char *config_path;
 	const int *listen_fds;       /* handed to each network process it starts */
 	size_t listen_count;
+	const struct privdrop_target *privdrop; /* handed to each network process */
 };
 
 /* Starts the network process and serves it until SIGTERM or SIGINT, then

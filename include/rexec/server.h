@@ -10,6 +10,8 @@
 
 #include "rexec/config.h"
 
+struct privdrop_target;
+
 struct server_params {
 	const struct config *cfg;
 	const int *listen_fds;
@@ -17,6 +19,9 @@ struct server_params {
 	int monitor_fd;       /* async link: session open/opened/exited/close */
 	int monitor_key_fd;   /* sync link: key check request, then result */
 	const char *host_key_path;
+	/* What the process drops to once its listeners and links are set up
+	 * (privdrop.h). NULL keeps root: only for test harnesses. */
+	const struct privdrop_target *privdrop;
 };
 
 /* Runs until the monitor closes its end or a fatal error. Returns the exit

@@ -47,6 +47,11 @@ void audit_close(void)
 	audit_fd = -1;
 }
 
+int audit_fileno(void)
+{
+	return audit_fd;
+}
+
 /* A growable string for one event line. */
 struct line {
 	char *data;

@@ -45,6 +45,14 @@ void log_set_level(enum log_level level)
 	log_threshold = level;
 }
 
+void log_reopen(void)
+{
+	if (!log_to_syslog)
+		return;
+	closelog();
+	openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+}
+
 int log_level_parse(const char *text, enum log_level *level)
 {
 	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {

@@ -23,6 +23,7 @@
 #include "rexec/home.h"
 #include "rexec/log.h"
 #include "rexec/monitor.h"
+#include "rexec/privdrop.h"
 #include "rexec/proctitle.h"
 #include "rexec/proto.h"
 #include "rexec/sandbox.h"
@@ -30,6 +31,7 @@
 #include "rexec/store.h"
 #include "rexec/username.h"
 #include "rexec/util.h"
+#include "netpeer.h"
 
 /* How long a failed network process waits before it is started again, so a
  * process that dies at once cannot make the monitor spin. */
@@ -76,6 +78,7 @@ struct monitor {
 	int net_fd;       /* async link */
 	int net_key_fd;   /* sync link */
 	unsigned long long net_restart_ms;
+	struct netpeer net_peer; /* what the running network process was granted */
 	struct mon_sandbox *boxes;
 	struct mon_session *sessions;
 	uint32_t next_session_id;
@@ -88,6 +91,16 @@ static struct mon_session *session_find(struct monitor *m, uint32_t id)
 {
 	for (struct mon_session *s = m->sessions; s; s = s->next) {
 		if (s->id == id)
+			return s;
+	}
+	return NULL;
+}
+
+/* Returns the session still waiting for its spawn under this request id. */
+static struct mon_session *session_find_pending(struct monitor *m, uint32_t request_id)
+{
+	for (struct mon_session *s = m->sessions; s; s = s->next) {
+		if (s->state == SESSION_SPAWNING && s->request_id == request_id)
 			return s;
 	}
 	return NULL;
@@ -356,8 +369,14 @@ static void handle_key_check(struct monitor *m, struct proto_msg *req)
 				      req->blob_len);
 		if (r < 0)
 			log_error("cannot check keys user=%s: %s", req->user, strerror(-r));
-		if (r == 1)
-			reply.status = PROTO_KEY_ALLOWED;
+		if (r == 1) {
+			r = netpeer_allow_user(&m->net_peer, req->user);
+			if (r == 0)
+				reply.status = PROTO_KEY_ALLOWED;
+			else
+				log_error("cannot record the key check user=%s: %s", req->user,
+					  strerror(-r));
+		}
 	}
 
 	r = proto_send(m->net_key_fd, &reply);
@@ -379,7 +398,13 @@ static int check_open_request(struct monitor *m, const struct proto_msg *req,
 		snprintf(err, err_len, "user %s not found", req->user);
 		return r;
 	}
-	if (req->want_pty && !term_is_valid(req->term)) {
+	/* Identity comes only from a key the monitor allowed for this user
+	 * on this network process's key link. */
+	if (!netpeer_user_allowed(&m->net_peer, req->user)) {
+		snprintf(err, err_len, "no key of user %s was allowed", req->user);
+		return -EPERM;
+	}
+	if (req->want_pty ? !term_is_valid(req->term) : req->term[0] != '\0') {
 		snprintf(err, err_len, "invalid terminal type");
 		return -EINVAL;
 	}
@@ -401,6 +426,13 @@ static void handle_session_open(struct monitor *m, struct proto_msg *req)
 	struct proto_msg spawn;
 	int r;
 
+	/* A second request under a pending id would make the replies
+	 * ambiguous, and the network process never sends one. */
+	if (session_find_pending(m, req->request_id)) {
+		log_warn("session request=%u user=%s is already pending, ignored", req->request_id,
+			 req->user);
+		return;
+	}
 	r = check_open_request(m, req, &user, err, sizeof(err));
 	if (r < 0) {
 		log_warn("session request rejected user=%s: %s", req->user, err);
@@ -478,11 +510,16 @@ static void handle_session_close(struct monitor *m, const struct proto_msg *req)
 {
 	struct mon_session *s = session_find(m, req->session_id);
 
-	if (!s)
+	/* A session that exited or was closed is forgotten, so a late or
+	 * repeated close finds nothing. The network process learns a session
+	 * id only from SESSION_OPENED, so it cannot close one still starting. */
+	if (!s || s->state != SESSION_RUNNING) {
+		log_debug("close for %s session=%08x ignored", s ? "starting" : "unknown",
+			  req->session_id);
 		return;
+	}
 	/* The client is gone: hang the session up as a closed terminal would. */
-	if (s->state == SESSION_RUNNING)
-		send_kill(m, s, SIGHUP);
+	send_kill(m, s, SIGHUP);
 	log_debug("session closed by the client session=%08x", s->id);
 	box_session_ended(m, s);
 }
@@ -629,6 +666,7 @@ static void __attribute__((noreturn)) net_child_main(struct monitor *m, int fd, 
 		.listen_count = m->params->listen_count,
 		.monitor_fd = fd,
 		.monitor_key_fd = key_fd,
+		.privdrop = m->params->privdrop,
 	};
 	cleanup_free char *host_key = config_host_key_path(m->cfg);
 
@@ -640,6 +678,12 @@ static void __attribute__((noreturn)) net_child_main(struct monitor *m, int fd, 
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_IGN); /* the monitor decides; it sends SIGTERM */
+	if (params.privdrop && privdrop_watch_parent(params.privdrop->monitor_pid) < 0)
+		_exit(1);
+	if (privdrop_close_inherited_fds(&params) < 0) {
+		log_error("network process: closing inherited fds failed: %s", strerror(errno));
+		_exit(1);
+	}
 	_exit(server_run(&params));
 }
 
@@ -676,6 +720,7 @@ static int net_start(struct monitor *m, const sigset_t *old_mask)
 
 	close(links[0][1]);
 	close(links[1][1]);
+	netpeer_reset(&m->net_peer);
 	m->net_pid = pid;
 	m->net_fd = links[0][0];
 	m->net_key_fd = links[1][0];
@@ -691,6 +736,10 @@ static void net_lost(struct monitor *m, int status)
 	if (WIFEXITED(status))
 		log_error("network process pid=%d exited with status %d", (int)m->net_pid,
 			  WEXITSTATUS(status));
+	else if (WTERMSIG(status) == SIGSYS)
+		log_error("network process pid=%d killed by its seccomp filter (SIGSYS): the "
+			  "kernel's audit log names the system call",
+			  (int)m->net_pid);
 	else
 		log_error("network process pid=%d killed by signal %d", (int)m->net_pid,
 			  WTERMSIG(status));
@@ -742,12 +791,22 @@ static void handle_net_readable(struct monitor *m, int fd)
 
 	if (r == -EAGAIN)
 		return;
+	if (r == -EBADMSG) {
+		/* Dropped: each message is its own datagram, so a malformed one
+		 * cannot corrupt the next, and no single message from the
+		 * network process may end every user's sessions. */
+		if (netpeer_count_bad_message(&m->net_peer))
+			log_warn("malformed message from the network process pid=%d dropped "
+				 "(%lu so far)",
+				 (int)m->net_pid, m->net_peer.bad_messages);
+		return;
+	}
 	if (r < 0) {
 		if (r != -ECONNRESET)
-			log_warn("bad message from the network process: %s", strerror(-r));
-		if (r == -ECONNRESET || r == -EBADMSG) {
-			/* A broken link or a forged message: stop talking to it.
-			 * SIGCHLD then ends its sessions and restarts it. */
+			log_warn("cannot receive from the network process: %s", strerror(-r));
+		if (r == -ECONNRESET) {
+			/* A broken link: stop talking to it. SIGCHLD then ends its
+			 * sessions and restarts it. */
 			if (m->net_pid > 0)
 				kill(m->net_pid, SIGTERM);
 			net_close_links(m);
@@ -887,6 +946,7 @@ static void monitor_shutdown(struct monitor *m)
 		m->net_pid = -1;
 	}
 	net_close_links(m);
+	netpeer_reset(&m->net_peer);
 	while (m->boxes)
 		box_destroy(m, m->boxes);
 	if (m->cgroups)

@@ -5,3 +5,5 @@ librexec_a_SOURCES += src/net/conn.c
 librexec_a_SOURCES += src/net/channel.c
 librexec_a_SOURCES += src/net/bridge.c
 librexec_a_SOURCES += src/net/monclient.c
+librexec_a_SOURCES += src/net/privdrop.c
+librexec_a_SOURCES += src/net/seccomp.c

@@ -11,6 +11,7 @@
 
 #include "net-internal.h"
 #include "rexec/hostkey.h"
+#include "rexec/privdrop.h"
 
 #define ACCEPT_RETRY_MS 100 /* pause after EMFILE/ENFILE before accepting again */
 
@@ -260,6 +261,29 @@ void server_stop(struct server *srv, int exit_code)
 	uv_async_send(&srv->stop_async);
 }
 
+/* Last step of the setup: the host key is loaded and every fd the loop
+ * needs is open, so nothing below needs root or the filesystem. */
+static int drop_privileges(struct server *srv)
+{
+	const struct privdrop_target *target = srv->params->privdrop;
+	char err[PRIVDROP_ERROR_MAX] = "";
+	int rc;
+
+	if (!target) {
+		log_warn("network process keeps root: no privilege drop configured");
+		return 0;
+	}
+	rc = privdrop_apply(target, err, sizeof(err));
+	if (rc < 0) {
+		log_error("dropping privileges failed: %s", err);
+		return rc;
+	}
+	log_info("network process confined: chroot %s, user %s uid=%u gid=%u, no capabilities, "
+		 "no_new_privs, seccomp",
+		 target->chroot_dir, target->user, (unsigned)target->uid, (unsigned)target->gid);
+	return 0;
+}
+
 static int start(struct server *srv)
 {
 	int rc;
@@ -285,7 +309,10 @@ static int start(struct server *srv)
 	rc = monitor_link_start(srv);
 	if (rc < 0)
 		return rc;
-	return start_listeners(srv);
+	rc = start_listeners(srv);
+	if (rc < 0)
+		return rc;
+	return drop_privileges(srv);
 }
 
 int server_run(const struct server_params *params)
