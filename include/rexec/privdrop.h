@@ -1,12 +1,12 @@
 /* Privilege separation for the network process.
  *
  * rexecd resolves everything as root before it forks the network process
- * (privdrop_prepare). The network process loads the host key, sets up its
- * listeners and monitor links, and then drops everything (privdrop_apply):
- * it chroots to an empty root-owned directory, becomes the NetworkUser
- * with no supplementary groups and no capability in any set, sets
- * no_new_privs and loads its own seccomp allowlist. From then on it reaches
- * the filesystem only through fds it opened before. */
+ * (privdrop_prepare). The network process loads the host key and sets up
+ * its listeners and monitor links. Then it drops everything
+ * (privdrop_apply): it chroots to an empty root-owned directory, becomes
+ * the NetworkUser with no supplementary groups and no capability in any
+ * set, sets no_new_privs and loads its own seccomp allowlist. From then on
+ * it reaches the filesystem only through fds it opened before. */
 #ifndef REXEC_PRIVDROP_H
 #define REXEC_PRIVDROP_H
 
@@ -18,7 +18,8 @@
 
 #define PRIVDROP_ERROR_MAX 512
 
-/* What the network process drops to, resolved by rexecd as root. */
+/* Target of the network process's privilege drop, resolved by rexecd as
+ * root. */
 struct privdrop_target {
 	char user[64];        /* NetworkUser, for logs */
 	uid_t uid;            /* never 0 */
@@ -37,7 +38,7 @@ int privdrop_prepare(const struct config *cfg, struct privdrop_target *target, c
 /* Closes every fd of the calling process except 0, 1, 2, the audit log
  * and the fds in params (listeners, monitor links), and reconnects syslog
  * if it is in use. So a forked network process holds no fd of the monitor
- * or of whoever started rexecd, and no directory fd that would lead out
+ * or of the process that started rexecd, and no directory fd that would lead out
  * of its chroot. Returns 0 or a negative errno. */
 int privdrop_close_inherited_fds(const struct server_params *params);
 

@@ -3,6 +3,7 @@
 #ifndef REXEC_UTIL_H
 #define REXEC_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -37,6 +38,13 @@ int util_set_nonblocking(int fd, bool on);
 
 /* Creates dir and its missing parents with mode; an existing dir is fine. */
 int util_mkdir_p(const char *dir, mode_t mode);
+
+/* Formats "<fmt>: <strerror(-r)>" into err and returns r (a negative
+ * errno), so a failing step can `return util_fail(...)`. */
+int util_fail(char *err, size_t err_len, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int util_vfail(char *err, size_t err_len, int r, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /* Overwrites len bytes with zeros in a way the compiler keeps, then frees. */
 void util_freezero(void *p, size_t len);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,4 +202,25 @@ unsigned long long util_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000ULL;
+}
+
+int util_vfail(char *err, size_t err_len, int r, const char *fmt, va_list ap)
+{
+	size_t used;
+
+	vsnprintf(err, err_len, fmt, ap);
+	used = strlen(err);
+	if (r < 0 && used < err_len)
+		snprintf(err + used, err_len - used, ": %s", strerror(-r));
+	return r;
+}
+
+int util_fail(char *err, size_t err_len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	util_vfail(err, err_len, r, fmt, ap);
+	va_end(ap);
+	return r;
 }

@@ -12,7 +12,6 @@
 #include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,39 +33,22 @@
 /* Capability numbers are below 64 on every kernel so far; PR_CAPBSET_DROP
  * returns EINVAL for a number the kernel does not have. */
 #define CAP_NUMBER_LIMIT 64
-#define FDS_MAX          4096
-
-static int fail(char *err, size_t err_len, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t err_len, int r, const char *fmt, ...)
-{
-	va_list ap;
-	size_t len;
-
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-	len = strlen(err);
-	if (r < 0 && len < err_len)
-		snprintf(err + len, err_len - len, ": %s", strerror(-r));
-	return r;
-}
 
 /* ---- the chroot directory ---- */
 
-/* A directory on the way to the chroot must be root's and writable by
- * nobody else, or another user could swap or fill it. */
+/* A directory on the way to the chroot must be owned and writable only by
+ * root, or another user could swap or fill it. */
 static int check_dir(int fd, const char *path, char *err, size_t err_len)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return fail(err, err_len, -errno, "cannot stat %s", path);
+		return util_fail(err, err_len, -errno, "cannot stat %s", path);
 	if (st.st_uid != 0)
-		return fail(err, err_len, -EPERM, "%s is owned by uid %u, expected root", path,
+		return util_fail(err, err_len, -EPERM, "%s is owned by uid %u, expected root", path,
 			    (unsigned)st.st_uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return fail(err, err_len, -EPERM,
+		return util_fail(err, err_len, -EPERM,
 			    "%s has mode %04o; it must not be writable by group or others", path,
 			    (unsigned)(st.st_mode & 07777));
 	return 0;
@@ -80,23 +62,23 @@ static int check_empty(int fd, const char *path, char *err, size_t err_len)
 	int r = 0;
 
 	if (copy < 0)
-		return fail(err, err_len, -errno, "cannot read %s", path);
+		return util_fail(err, err_len, -errno, "cannot read %s", path);
 	dir = fdopendir(copy);
 	if (!dir) {
 		r = -errno;
 		close(copy);
-		return fail(err, err_len, r, "cannot read %s", path);
+		return util_fail(err, err_len, r, "cannot read %s", path);
 	}
 	errno = 0;
 	while ((entry = readdir(dir)) != NULL) {
 		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
 			continue;
-		r = fail(err, err_len, -ENOTEMPTY, "%s must be empty but contains \"%s\"", path,
+		r = util_fail(err, err_len, -ENOTEMPTY, "%s must be empty but contains \"%s\"", path,
 			 entry->d_name);
 		break;
 	}
 	if (!entry && errno != 0)
-		r = fail(err, err_len, -errno, "cannot read %s", path);
+		r = util_fail(err, err_len, -errno, "cannot read %s", path);
 	closedir(dir);
 	return r;
 }
@@ -111,14 +93,14 @@ static int open_chroot_dir(const char *path, bool create, char *err, size_t err_
 	int fd, r;
 
 	if (path[0] != '/' || strlen(path) >= sizeof(walked))
-		return fail(err, err_len, -EINVAL, "NetworkChroot %s is not an absolute path",
+		return util_fail(err, err_len, -EINVAL, "NetworkChroot %s is not an absolute path",
 			    path);
 	copy = strdup(path);
 	if (!copy)
-		return fail(err, err_len, -ENOMEM, "cannot check %s", path);
+		return util_fail(err, err_len, -ENOMEM, "cannot check %s", path);
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		r = fail(err, err_len, -errno, "cannot open /");
+		r = util_fail(err, err_len, -errno, "cannot open /");
 		goto out;
 	}
 	r = check_dir(fd, "/", err, err_len);
@@ -128,19 +110,19 @@ static int open_chroot_dir(const char *path, bool create, char *err, size_t err_
 
 		snprintf(walked + strlen(walked), sizeof(walked) - strlen(walked), "/%s", name);
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-			r = fail(err, err_len, -EINVAL, "NetworkChroot %s contains \"%s\"", path,
+			r = util_fail(err, err_len, -EINVAL, "NetworkChroot %s contains \"%s\"", path,
 				 name);
 			break;
 		}
 		if (create && mkdirat(fd, name, 0755) == 0) {
 			log_info("created %s for the network process's chroot", walked);
 		} else if (create && errno != EEXIST) {
-			r = fail(err, err_len, -errno, "cannot create %s", walked);
+			r = util_fail(err, err_len, -errno, "cannot create %s", walked);
 			break;
 		}
 		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0) {
-			r = fail(err, err_len, -errno, "cannot open %s (a symlink is not allowed)",
+			r = util_fail(err, err_len, -errno, "cannot open %s (a symlink is not allowed)",
 				 walked);
 			break;
 		}
@@ -172,17 +154,17 @@ int privdrop_prepare(const struct config *cfg, struct privdrop_target *target, c
 		    (int)sizeof(target->user) ||
 	    snprintf(target->chroot_dir, sizeof(target->chroot_dir), "%s", cfg->network_chroot) >=
 		    (int)sizeof(target->chroot_dir))
-		return fail(err, err_len, -ENAMETOOLONG, "NetworkUser or NetworkChroot too long");
+		return util_fail(err, err_len, -ENAMETOOLONG, "NetworkUser or NetworkChroot too long");
 
 	errno = 0;
 	pw = getpwnam(cfg->network_user);
 	if (!pw)
-		return fail(err, err_len, errno ? -errno : -ENOENT,
+		return util_fail(err, err_len, errno ? -errno : -ENOENT,
 			    "NetworkUser %s not found; create it with: useradd --system "
 			    "--no-create-home --shell /usr/sbin/nologin %s",
 			    cfg->network_user, cfg->network_user);
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
-		return fail(err, err_len, -EINVAL,
+		return util_fail(err, err_len, -EINVAL,
 			    "NetworkUser %s has uid %u and gid %u; it must not be root or in "
 			    "group root",
 			    cfg->network_user, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
@@ -199,54 +181,51 @@ int privdrop_prepare(const struct config *cfg, struct privdrop_target *target, c
 
 /* ---- fds and the parent ---- */
 
-static bool fd_is_kept(int fd, const struct server_params *params)
+static int compare_fds(const void *a, const void *b)
 {
-	if (fd <= 2 || fd == params->monitor_fd || fd == params->monitor_key_fd ||
-	    fd == audit_fileno())
-		return true;
-	for (size_t i = 0; i < params->listen_count; i++) {
-		if (fd == params->listen_fds[i])
-			return true;
-	}
-	return false;
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
 }
 
 int privdrop_close_inherited_fds(const struct server_params *params)
 {
-	int fds[FDS_MAX];
 	size_t count = 0;
-	struct dirent *entry;
-	DIR *dir = opendir("/proc/self/fd");
-	int r = 0;
+	int *keep = calloc(params->listen_count + 6, sizeof(*keep));
+	int next = 0;
 
-	if (!dir)
-		return -errno;
-	/* Collected first, because closing fds while readdir walks the
-	 * directory would also close the directory's own fd. */
-	while ((entry = readdir(dir)) != NULL) {
-		char *end;
-		long fd = strtol(entry->d_name, &end, 10);
+	if (!keep)
+		return -ENOMEM;
+	keep[count++] = 0;
+	keep[count++] = 1;
+	keep[count++] = 2;
+	keep[count++] = params->monitor_fd;
+	keep[count++] = params->monitor_key_fd;
+	if (audit_fileno() >= 0)
+		keep[count++] = audit_fileno();
+	for (size_t i = 0; i < params->listen_count; i++)
+		keep[count++] = params->listen_fds[i];
+	qsort(keep, count, sizeof(*keep), compare_fds);
 
-		if (entry->d_name[0] == '.' || *end != '\0' || fd == dirfd(dir))
-			continue;
-		if (count == FDS_MAX) {
-			r = -EMFILE;
-			break;
-		}
-		fds[count++] = (int)fd;
-	}
-	closedir(dir);
-	if (r < 0)
-		return r;
-
+	/* close_range over every gap between kept fds, then past the last. */
 	for (size_t i = 0; i < count; i++) {
-		if (!fd_is_kept(fds[i], params) && close(fds[i]) < 0 && errno != EBADF)
-			return -errno;
+		if (keep[i] > next && close_range((unsigned)next, (unsigned)keep[i] - 1, 0) < 0)
+			goto fail;
+		if (keep[i] >= next)
+			next = keep[i] + 1;
 	}
+	if (close_range((unsigned)next, ~0U, 0) < 0)
+		goto fail;
+	free(keep);
+
 	/* glibc's syslog socket was among the closed fds; a fresh one is
 	 * connected now, while /dev/log is still reachable. */
 	log_reopen();
 	return 0;
+
+fail:
+	free(keep);
+	return -errno;
 }
 
 int privdrop_watch_parent(pid_t expected_parent)
@@ -270,7 +249,7 @@ static int initialise_lazy_state(char *err, size_t err_len)
 	unsigned char sample[32];
 
 	if (RAND_bytes(sample, sizeof(sample)) != 1)
-		return fail(err, err_len, -EIO, "OpenSSL's random generator failed to start");
+		return util_fail(err, err_len, -EIO, "OpenSSL's random generator failed to start");
 	explicit_bzero(sample, sizeof(sample));
 	tzset();
 	return 0;
@@ -286,7 +265,7 @@ static int enter_chroot(const struct privdrop_target *target, char *err, size_t 
 		int r = -errno;
 
 		close(fd);
-		return fail(err, err_len, r, "cannot chroot to %s", target->chroot_dir);
+		return util_fail(err, err_len, r, "cannot chroot to %s", target->chroot_dir);
 	}
 	close(fd);
 	return 0;
@@ -298,7 +277,7 @@ static int drop_bounding_set(char *err, size_t err_len)
 {
 	for (int cap = 0; cap < CAP_NUMBER_LIMIT; cap++) {
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return fail(err, err_len, -errno, "cannot drop capability %d from the "
+			return util_fail(err, err_len, -errno, "cannot drop capability %d from the "
 							  "bounding set",
 				    cap);
 	}
@@ -308,11 +287,11 @@ static int drop_bounding_set(char *err, size_t err_len)
 static int switch_ids(const struct privdrop_target *target, char *err, size_t err_len)
 {
 	if (setgroups(0, NULL) < 0)
-		return fail(err, err_len, -errno, "cannot clear the supplementary groups");
+		return util_fail(err, err_len, -errno, "cannot clear the supplementary groups");
 	if (setresgid(target->gid, target->gid, target->gid) < 0)
-		return fail(err, err_len, -errno, "cannot switch to gid %u", (unsigned)target->gid);
+		return util_fail(err, err_len, -errno, "cannot switch to gid %u", (unsigned)target->gid);
 	if (setresuid(target->uid, target->uid, target->uid) < 0)
-		return fail(err, err_len, -errno, "cannot switch to uid %u", (unsigned)target->uid);
+		return util_fail(err, err_len, -errno, "cannot switch to uid %u", (unsigned)target->uid);
 	return 0;
 }
 
@@ -325,9 +304,9 @@ static int clear_capabilities(char *err, size_t err_len)
 
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &header, data) < 0)
-		return fail(err, err_len, -errno, "cannot clear the capability sets");
+		return util_fail(err, err_len, -errno, "cannot clear the capability sets");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		return fail(err, err_len, -errno, "cannot clear the ambient capabilities");
+		return util_fail(err, err_len, -errno, "cannot clear the ambient capabilities");
 	return 0;
 }
 
@@ -341,30 +320,30 @@ static int verify_dropped(const struct privdrop_target *target, char *err, size_
 	gid_t rgid, egid, sgid;
 
 	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
-		return fail(err, err_len, -errno, "cannot read the process ids");
+		return util_fail(err, err_len, -errno, "cannot read the process ids");
 	if (ruid != target->uid || euid != target->uid || suid != target->uid ||
 	    rgid != target->gid || egid != target->gid || sgid != target->gid)
-		return fail(err, err_len, -EPERM, "ids did not change to uid %u gid %u",
+		return util_fail(err, err_len, -EPERM, "ids did not change to uid %u gid %u",
 			    (unsigned)target->uid, (unsigned)target->gid);
 	if (getgroups(0, NULL) != 0)
-		return fail(err, err_len, -EPERM, "supplementary groups remain");
+		return util_fail(err, err_len, -EPERM, "supplementary groups remain");
 	if (setresuid(0, 0, 0) == 0 || errno != EPERM)
-		return fail(err, err_len, -EPERM, "uid 0 can still be regained");
+		return util_fail(err, err_len, -EPERM, "uid 0 can still be regained");
 
 	if (syscall(SYS_capget, &header, data) < 0)
-		return fail(err, err_len, -errno, "cannot read the capability sets");
+		return util_fail(err, err_len, -errno, "cannot read the capability sets");
 	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
 		if (data[i].effective || data[i].permitted || data[i].inheritable)
-			return fail(err, err_len, -EPERM, "capabilities remain");
+			return util_fail(err, err_len, -EPERM, "capabilities remain");
 	}
 	for (int cap = 0; cap < CAP_NUMBER_LIMIT; cap++) {
 		int in_bounding = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
 
 		if (in_bounding > 0)
-			return fail(err, err_len, -EPERM, "capability %d remains in the bounding set",
+			return util_fail(err, err_len, -EPERM, "capability %d remains in the bounding set",
 				    cap);
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
-			return fail(err, err_len, -EPERM, "capability %d remains ambient", cap);
+			return util_fail(err, err_len, -EPERM, "capability %d remains ambient", cap);
 	}
 	return 0;
 }
@@ -388,14 +367,14 @@ int privdrop_apply(const struct privdrop_target *target, char *err, size_t err_l
 		return r;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(err, err_len, -errno, "cannot set no_new_privs");
+		return util_fail(err, err_len, -errno, "cannot set no_new_privs");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fail(err, err_len, -errno, "cannot clear the dumpable flag");
+		return util_fail(err, err_len, -errno, "cannot clear the dumpable flag");
 	/* The kernel clears the parent-death signal when the effective uid
 	 * changes, so it is set again here, and the parent checked again. */
 	r = privdrop_watch_parent(target->monitor_pid);
 	if (r < 0)
-		return fail(err, err_len, r, "the monitor pid=%d is gone",
+		return util_fail(err, err_len, r, "the monitor pid=%d is gone",
 			    (int)target->monitor_pid);
 	return privdrop_load_seccomp(err, err_len);
 }

@@ -1,9 +1,9 @@
 /* The network process's seccomp allowlist.
  *
  * It is loaded last, after the chroot and the switch to NetworkUser, so it
- * only has to cover the event loop: libuv (epoll, timers, signals through
- * a pipe, the async eventfd), libssh and OpenSSL (reads, writes, poll,
- * getrandom), the PTY and pipe bridge (read, write, TIOCSWINSZ), the
+ * only has to cover the event loop. That is libuv (epoll, timers, signals
+ * through a pipe, the async eventfd), libssh and OpenSSL (reads, writes,
+ * poll, getrandom), the PTY and pipe bridge (read, write, TIOCSWINSZ), the
  * monitor links (sendmsg and recvmsg with SCM_RIGHTS) and malloc. The list
  * was taken from strace runs of the integration tests with libssh 0.10.6,
  * libuv 1.44 and glibc 2.36 (Debian 12, x86_64).

@@ -68,15 +68,11 @@ pid_t sandbox_spawn_session(const struct proto_msg *req, const char *shell,
 __attribute__((format(printf, 4, 5))) static inline int sandbox_fail(char *err, size_t err_len,
 								     int r, const char *fmt, ...)
 {
-	size_t used;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
+	util_vfail(err, err_len, r, fmt, ap);
 	va_end(ap);
-	used = strlen(err);
-	if (used < err_len)
-		snprintf(err + used, err_len - used, ": %s", strerror(-r));
 	return r;
 }
 

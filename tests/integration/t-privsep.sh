@@ -1,7 +1,7 @@
 # Privilege separation: the network process runs as the NetworkUser in an
-# empty chroot with no capabilities and a seccomp filter; no sandbox holds
-# the host key; the monitor and the network process outlive each other
-# only as far as intended.
+# empty chroot with no capabilities and a seccomp filter. No sandbox has
+# the host key in memory. When the monitor or the network process dies,
+# the other reacts as designed.
 
 NET_CHROOT=/run/rexec/empty
 NET_USER=rexec
@@ -39,7 +39,7 @@ rx_uid_base() {
 # arguments: rx_pids_of_uid UID... (from /proc: ps prints uids of 2^31 and
 # above as negative)
 rx_pids_of_uid() {
-	grep -sH '^Uid:' /proc/[0-9]*/status | awk -v uids=" $* " \
+	{ grep -sH '^Uid:' /proc/[0-9]*/status || true; } | awk -v uids=" $* " \
 		'index(uids, " " $3 " ") { split($1, path, "/"); print path[3] }'
 }
 export -f rx_pids_of_uid

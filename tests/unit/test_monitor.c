@@ -6,9 +6,9 @@
  * this file defines server_run() itself, which the linker then takes in
  * place of librexec's (src/net/server.c is never linked in). That stand-in
  * passes its two monitor links to the test over the fd it gets as its only
- * "listener", and the test then speaks the protocol on them like a
- * compromised network process would: malformed, oversized, misdirected,
- * out-of-order and replayed messages. After each, the test checks that
+ * "listener". The test then sends what a compromised network process
+ * could: malformed, oversized, misdirected, out-of-order and replayed
+ * messages. After each, the test checks that
  * nothing happened (no reply, no sandbox, no signal) and that the monitor
  * still serves valid requests. */
 #include "config.h"
@@ -45,7 +45,7 @@
 #define KEY_BASE64    "AAAAC3NzaC1lZDI1NTE5AAAAIGYjcvEvM6OSrgEyNGA4UiFF/wjvV6RX3sY+a9Vib5Nm"
 #define REPLY_WAIT_MS 5000 /* a sandbox start takes about 15 ms */
 #define QUIET_MS      300  /* how long "nothing happens" is watched */
-#define HARNESS_EXIT  'x'  /* tells the stand-in network process to exit */
+#define HARNESS_EXIT  'x'  /* makes the stand-in network process exit */
 
 /* ---- the stand-in network process ---- */
 
@@ -75,7 +75,8 @@ int server_run(const struct server_params *params)
 	close(params->monitor_fd);
 	close(params->monitor_key_fd);
 
-	/* Stays alive, as the monitor expects, until the test says so. */
+	/* Stays alive, as the monitor expects, until the test sends
+	 * HARNESS_EXIT or closes the harness socket. */
 	while (read(harness, &byte, 1) == 1 && byte != HARNESS_EXIT)
 		;
 	return 0;
@@ -89,8 +90,8 @@ struct fixture {
 	uid_t user_uid_base;
 	pid_t monitor_pid;
 	int harness;  /* our end of the stand-in's "listener" */
-	int net_fd;   /* the monitor's async link, as the network process sees it */
-	int key_fd;   /* the key link */
+	int net_fd;   /* the async link, the network process's end */
+	int key_fd;   /* the key link, the network process's end */
 	uint8_t blob[128];
 	size_t blob_len;
 };
@@ -646,23 +647,32 @@ static void test_monitor_ignores_duplicate_pending_request(void **state)
 	assert_int_equal(count_sessions(fx), 1);
 }
 
-static void test_monitor_ignores_signal_before_opened(void **state)
+/* Opens a first session, then a second one, and sends type (with status)
+ * for the second one's id while its spawn is still under way: session ids
+ * are handed out in sequence, so that id is known. The message must change
+ * nothing. Returns the second session's id. */
+static uint32_t race_second_session(struct fixture *fx, uint32_t type, int status)
 {
-	struct fixture *fx = *state;
 	uint32_t first, second;
 
 	allow_user(fx);
 	send_open(fx, 1, "exec sleep 30");
 	first = expect_opened(fx, 1);
-	/* Session ids are handed out in sequence, so the next one is known
-	 * while its spawn is still under way. */
 	send_open(fx, 2, "exec sleep 30");
-	send_session_msg(fx, PROTO_SESSION_SIGNAL, first + 1, SIGKILL);
+	send_session_msg(fx, type, first + 1, status);
 	second = expect_opened(fx, 2);
 	assert_int_equal(second, first + 1);
 	assert_no_message(fx->net_fd, QUIET_MS);
 	assert_int_equal(count_sessions(fx), 2);
+	return second;
+}
 
+static void test_monitor_ignores_signal_before_opened(void **state)
+{
+	struct fixture *fx = *state;
+	uint32_t second = race_second_session(fx, PROTO_SESSION_SIGNAL, SIGKILL);
+
+	/* Once running, the same signal is passed on. */
 	send_session_msg(fx, PROTO_SESSION_SIGNAL, second, SIGKILL);
 	expect_exited(fx, second, SIGKILL);
 }
@@ -714,17 +724,7 @@ static void test_monitor_ignores_replayed_close(void **state)
 static void test_monitor_ignores_close_of_starting_session(void **state)
 {
 	struct fixture *fx = *state;
-	uint32_t first, second;
-
-	allow_user(fx);
-	send_open(fx, 1, "exec sleep 30");
-	first = expect_opened(fx, 1);
-	send_open(fx, 2, "exec sleep 30");
-	send_session_msg(fx, PROTO_SESSION_CLOSE, first + 1, 0);
-	second = expect_opened(fx, 2);
-	assert_int_equal(second, first + 1);
-	assert_no_message(fx->net_fd, QUIET_MS);
-	assert_int_equal(count_sessions(fx), 2);
+	uint32_t second = race_second_session(fx, PROTO_SESSION_CLOSE, 0);
 
 	send_session_msg(fx, PROTO_SESSION_SIGNAL, second, SIGTERM);
 	expect_exited(fx, second, SIGTERM);
