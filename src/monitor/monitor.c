@@ -669,6 +669,7 @@ static void __attribute__((noreturn)) net_child_main(struct monitor *m, int fd, 
 		.privdrop = m->params->privdrop,
 	};
 	cleanup_free char *host_key = config_host_key_path(m->cfg);
+	int r;
 
 	params.host_key_path = host_key;
 	proctitle_set("rexecd: network");
@@ -678,10 +679,11 @@ static void __attribute__((noreturn)) net_child_main(struct monitor *m, int fd, 
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_IGN); /* the monitor decides; it sends SIGTERM */
-	if (params.privdrop && privdrop_watch_parent(params.privdrop->monitor_pid) < 0)
-		_exit(1);
-	if (privdrop_close_inherited_fds(&params) < 0) {
-		log_error("network process: closing inherited fds failed: %s", strerror(errno));
+	r = params.privdrop ? privdrop_watch_parent(params.privdrop->monitor_pid) : 0;
+	if (r == 0)
+		r = privdrop_close_inherited_fds(&params);
+	if (r < 0) {
+		log_error("network process pid=%d: setup failed: %s", (int)getpid(), strerror(-r));
 		_exit(1);
 	}
 	_exit(server_run(&params));
