@@ -22,6 +22,11 @@
 #include "rexec/util.h"
 
 #define RECORD_FILE      "user"
+/* "name uid_base" lines: ranges of deleted users, never handed to another
+ * user, because their homes (kept on delete) and any sandbox still running
+ * own files and processes in them. */
+#define RETIRED_FILE     ".retired"
+#define RETIRED_MAX      (4 * 1024 * 1024)
 #define KEYS_FILE        "authorized_keys"
 #define RECORD_MAX       4096
 #define KEYS_FILE_MAX    (1024 * 1024)
@@ -164,6 +169,80 @@ static int write_user_file(const struct store *st, const char *name, const char 
 	if (!path)
 		return -ENOMEM;
 	return util_write_file_atomic(path, data, strlen(data), 0600);
+}
+
+/* Reads the retired ranges into a malloc'd array; a missing file is an
+ * empty list. Lines that do not parse are skipped: losing one only risks
+ * what the ledger protects, while failing would block every user add. */
+static int read_retired(const struct store *st, struct store_user **out, size_t *count)
+{
+	cleanup_free char *path = NULL, *text = NULL;
+	struct store_user *list = NULL;
+	size_t n = 0, capacity = 0;
+	int r;
+
+	*out = NULL;
+	*count = 0;
+	if (asprintf(&path, "%s/users/%s", st->state_dir, RETIRED_FILE) < 0)
+		return -ENOMEM;
+	r = util_read_file(path, RETIRED_MAX, &text, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char name[USERNAME_MAX + 1];
+		unsigned long long base;
+
+		if (sscanf(line, "%32s %llu", name, &base) != 2 || !username_is_valid(name) ||
+		    base > UID_MAX_VALID)
+			continue;
+		if (n == capacity) {
+			struct store_user *grown;
+
+			capacity = capacity ? capacity * 2 : 16;
+			grown = realloc(list, capacity * sizeof(*list));
+			if (!grown) {
+				free(list);
+				return -ENOMEM;
+			}
+			list = grown;
+		}
+		memset(&list[n], 0, sizeof(list[n]));
+		snprintf(list[n].name, sizeof(list[n].name), "%s", name);
+		list[n].uid_base = (uid_t)base;
+		n++;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+/* Rewrites the ledger as list without the entry of skip_name (NULL: none)
+ * and with add (NULL: none) appended. */
+static int write_retired(const struct store *st, const struct store_user *list, size_t count,
+			 const char *skip_name, const struct store_user *add)
+{
+	cleanup_free char *path = NULL, *text = NULL;
+	size_t used = 0, capacity = (count + 1) * (USERNAME_MAX + 16) + 1;
+
+	if (asprintf(&path, "%s/users/%s", st->state_dir, RETIRED_FILE) < 0)
+		return -ENOMEM;
+	text = malloc(capacity);
+	if (!text)
+		return -ENOMEM;
+	text[0] = '\0';
+	for (size_t i = 0; i < count; i++) {
+		if (skip_name && strcmp(list[i].name, skip_name) == 0)
+			continue;
+		used += (size_t)snprintf(text + used, capacity - used, "%s %u\n", list[i].name,
+					 (unsigned)list[i].uid_base);
+	}
+	if (add)
+		snprintf(text + used, capacity - used, "%s %u\n", add->name,
+			 (unsigned)add->uid_base);
+	return util_write_file_atomic(path, text, strlen(text), 0600);
 }
 
 /* Returns the next line of *cursor, terminated in place, and advances
@@ -355,20 +434,26 @@ static int compare_uids(const void *a, const void *b)
  * lowered a new range can overlap the end of an older, longer one. */
 static int find_free_uid_base(struct store *st, uid_t *out)
 {
-	cleanup_free struct store_user *users = NULL;
+	cleanup_free struct store_user *users = NULL, *retired = NULL;
 	cleanup_free uid_t *bases = NULL;
 	uint64_t count = st->uid_count;
 	uint64_t candidate = st->uid_base;
-	size_t n = 0;
+	size_t n = 0, n_retired = 0;
 	int r = store_user_list(st, &users, &n);
 
 	if (r < 0)
 		return r;
-	bases = calloc(n ? n : 1, sizeof(*bases));
+	r = read_retired(st, &retired, &n_retired);
+	if (r < 0)
+		return r;
+	bases = calloc(n + n_retired ? n + n_retired : 1, sizeof(*bases));
 	if (!bases)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		bases[i] = users[i].uid_base;
+	for (size_t i = 0; i < n_retired; i++)
+		bases[n + i] = retired[i].uid_base;
+	n += n_retired;
 	qsort(bases, n, sizeof(*bases), compare_uids);
 
 	for (size_t i = 0; i < n; i++) {
@@ -453,6 +538,50 @@ static int create_user_dir(const struct store *st, const char *name)
 	return unlink_user_file(st, name, KEYS_FILE);
 }
 
+/* A user added again under the name of a deleted one gets that range
+ * back, so the kept home is theirs again. Returns -ENOENT if none. */
+static int take_retired_range(struct store *st, const char *name, uid_t *base)
+{
+	cleanup_free struct store_user *retired = NULL;
+	size_t n = 0;
+	int r = read_retired(st, &retired, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(retired[i].name, name) == 0) {
+			*base = retired[i].uid_base;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int forget_retired_range(struct store *st, const char *name)
+{
+	cleanup_free struct store_user *retired = NULL;
+	size_t n = 0;
+	bool found = false;
+	int r = read_retired(st, &retired, &n);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		found |= strcmp(retired[i].name, name) == 0;
+	return found ? write_retired(st, retired, n, name, NULL) : 0;
+}
+
+static int retire_range(struct store *st, const struct store_user *user)
+{
+	cleanup_free struct store_user *retired = NULL;
+	size_t n = 0;
+	int r = read_retired(st, &retired, &n);
+
+	if (r < 0)
+		return r;
+	return write_retired(st, retired, n, user->name, user);
+}
+
 int store_user_add(struct store *st, const char *name, const char *tier, struct store_user *out)
 {
 	cleanup_close int lock = -1;
@@ -475,7 +604,9 @@ int store_user_add(struct store *st, const char *name, const char *tier, struct 
 	snprintf(user.name, sizeof(user.name), "%s", name);
 	user.created = (long long)time(NULL);
 	snprintf(user.tier, sizeof(user.tier), "%s", tier ? tier : "");
-	r = find_free_uid_base(st, &user.uid_base);
+	r = take_retired_range(st, name, &user.uid_base);
+	if (r == -ENOENT)
+		r = find_free_uid_base(st, &user.uid_base);
 	if (r < 0)
 		return r;
 
@@ -483,6 +614,9 @@ int store_user_add(struct store *st, const char *name, const char *tier, struct 
 	if (r < 0)
 		return r;
 	r = write_record(st, &user);
+	if (r < 0)
+		return r;
+	r = forget_retired_range(st, name);
 	if (r < 0)
 		return r;
 	if (out)
@@ -524,6 +658,13 @@ int store_user_del(struct store *st, const char *name)
 	r = store_user_get(st, name, &user);
 	if (r < 0 && r != -EBADMSG)
 		return r;
+	/* The range is retired before anything is removed, so an interrupted
+	 * delete can never free it for another user. */
+	if (r == 0) {
+		r = retire_range(st, &user);
+		if (r < 0)
+			return r;
+	}
 
 	/* Keys go first: if this is interrupted, the user remains without
 	 * keys, never the keys without the user. */

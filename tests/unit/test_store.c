@@ -356,7 +356,9 @@ static void test_store_allocates_ranges_in_order(void **state)
 	}
 }
 
-static void test_store_reuses_range_after_delete(void **state)
+/* A deleted user's home is kept and a sandbox of theirs may still run, so
+ * their range goes to nobody else. */
+static void test_store_never_reuses_deleted_range(void **state)
 {
 	struct fixture *f = *state;
 	struct store_user user;
@@ -367,9 +369,29 @@ static void test_store_reuses_range_after_delete(void **state)
 	assert_int_equal(store_user_del(&f->st, "bob"), 0);
 
 	assert_int_equal(store_user_add(&f->st, "dave", NULL, &user), 0);
-	assert_int_equal(user.uid_base, UID_BASE + UID_COUNT);
-	assert_int_equal(store_user_add(&f->st, "erin", NULL, &user), 0);
 	assert_int_equal(user.uid_base, UID_BASE + 3 * UID_COUNT);
+	assert_int_equal(store_user_add(&f->st, "erin", NULL, &user), 0);
+	assert_int_equal(user.uid_base, UID_BASE + 4 * UID_COUNT);
+}
+
+static void test_store_readded_user_gets_old_range(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user user;
+
+	add_user(f, "alice");
+	add_user(f, "bob");
+	assert_int_equal(store_user_del(&f->st, "alice"), 0);
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &user), 0);
+	assert_int_equal(user.uid_base, UID_BASE);
+
+	/* Taken back, the range is no longer retired: a delete and another
+	 * user's add leave it alone, and alice's next add finds it again. */
+	assert_int_equal(store_user_del(&f->st, "alice"), 0);
+	assert_int_equal(store_user_add(&f->st, "carol", NULL, &user), 0);
+	assert_int_equal(user.uid_base, UID_BASE + 2 * UID_COUNT);
+	assert_int_equal(store_user_add(&f->st, "alice", NULL, &user), 0);
+	assert_int_equal(user.uid_base, UID_BASE);
 }
 
 static void test_store_skips_ranges_of_other_alignment(void **state)
@@ -930,7 +952,7 @@ static void test_store_writes_leave_no_temp_file(void **state)
 	assert_string_equal(entries, "authorized_keys user");
 	free(entries);
 	entries = list_dir(users_dir);
-	assert_string_equal(entries, ".lock alice");
+	assert_string_equal(entries, ".lock .retired alice");
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -944,7 +966,8 @@ int main(void)
 		TEST(test_store_adds_user_with_first_range),
 		TEST(test_store_user_record_format),
 		TEST(test_store_allocates_ranges_in_order),
-		TEST(test_store_reuses_range_after_delete),
+		TEST(test_store_never_reuses_deleted_range),
+		TEST(test_store_readded_user_gets_old_range),
 		TEST(test_store_skips_ranges_of_other_alignment),
 		TEST(test_store_runs_out_of_uid_ranges),
 		TEST(test_store_rejects_duplicate_user),
