@@ -21,6 +21,8 @@
 #include "rexec/monitor.h"
 #include "rexec/privdrop.h"
 #include "rexec/proctitle.h"
+#include "rexec/sandbox.h"
+#include "rexec/seccomp.h"
 
 static void usage(FILE *out)
 {
@@ -51,6 +53,26 @@ static void raise_fd_limit(void)
 			 (unsigned long long)limit.rlim_max, strerror(errno));
 }
 
+/* Logs the sandbox layers that depend on the profile and the kernel. */
+static void log_sandbox_hardening(const struct config *cfg, const struct sandbox_seccomp *seccomp)
+{
+	int abi = sandbox_landlock_abi();
+
+	if (seccomp->enosys_above > 0)
+		log_info("seccomp profile %s: %u rules, %u BPF instructions, ENOSYS above system "
+			 "call %u",
+			 cfg->seccomp_profile, seccomp->rule_count, seccomp->session.insn_count,
+			 seccomp->enosys_above);
+	else
+		log_info("seccomp profile %s: %u rules, %u BPF instructions", cfg->seccomp_profile,
+			 seccomp->rule_count, seccomp->session.insn_count);
+	if (abi > 0)
+		log_info("Landlock ABI %d: sandboxes get a Landlock ruleset", abi);
+	else
+		log_warn("Landlock is not available (%s): sandboxes run without a Landlock ruleset",
+			 strerror(-abi));
+}
+
 static int open_listeners(const struct config *cfg, int *fds)
 {
 	for (size_t i = 0; i < cfg->listen_count; i++) {
@@ -75,6 +97,8 @@ int main(int argc, char **argv)
 	char err[CONFIG_ERROR_MAX];
 	int listen_fds[CONFIG_LISTEN_MAX];
 	struct privdrop_target net_target;
+	struct sandbox_seccomp *seccomp = NULL;
+	char seccomp_err[SANDBOX_SECCOMP_ERROR_MAX];
 	struct config cfg;
 	int opt, r;
 
@@ -115,7 +139,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rexecd: %s\n", err);
 		return 1;
 	}
+	/* Compiled here so that -t reports a broken profile too. */
+	r = sandbox_seccomp_compile(cfg.seccomp_profile, &seccomp, seccomp_err,
+				    sizeof(seccomp_err));
+	if (r < 0) {
+		fprintf(stderr, "rexecd: %s\n", seccomp_err);
+		config_free(&cfg);
+		return 1;
+	}
 	if (test_only) {
+		sandbox_seccomp_free(seccomp);
 		config_free(&cfg);
 		return 0;
 	}
@@ -125,6 +158,7 @@ int main(int argc, char **argv)
 	}
 
 	log_init("rexecd", !to_stderr, debug ? LOG_LEVEL_DEBUG : cfg.log_level);
+	log_sandbox_hardening(&cfg, seccomp);
 	if (ssh_init() != SSH_OK) {
 		log_error("libssh initialisation failed");
 		return 1;
@@ -150,12 +184,14 @@ int main(int argc, char **argv)
 		.listen_fds = listen_fds,
 		.listen_count = cfg.listen_count,
 		.privdrop = &net_target,
+		.seccomp = seccomp,
 	});
 
 	for (size_t i = 0; i < cfg.listen_count; i++)
 		close(listen_fds[i]);
 	audit_close();
 	ssh_finalize();
+	sandbox_seccomp_free(seccomp);
 	config_free(&cfg);
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "rexec/config.h"
+#include "rexec/seccomp.h"
 
 struct privdrop_target;
 
@@ -16,6 +17,7 @@ struct monitor_params {
 	const int *listen_fds;       /* handed to each network process it starts */
 	size_t listen_count;
 	const struct privdrop_target *privdrop; /* handed to each network process */
+	const struct sandbox_seccomp *seccomp; /* compiled SeccompProfile */
 };
 
 /* Starts the network process and serves it until SIGTERM or SIGINT, then

@@ -20,6 +20,7 @@
 
 #include "rexec/cgroup.h"
 #include "rexec/home.h"
+#include "rexec/seccomp.h"
 
 #define SANDBOX_SANDBOX_UID 1000  /* the login user inside every sandbox */
 /* PTYs one sandbox may hold at once, as the devpts max= option wants it. */
@@ -40,6 +41,7 @@ struct sandbox_params {
 	const char *shell;         /* absolute path inside the sandbox root */
 	struct cgroup_limits limits;
 	bool egress;               /* outgoing connections through slirp4netns */
+	const struct sandbox_seccomp *seccomp; /* from sandbox_seccomp_compile, required */
 };
 
 struct egress;
@@ -65,5 +67,10 @@ int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *c
 /* SIGKILLs the sandbox init (the kernel then kills every process in its pid
  * namespace), reaps it, removes its cgroups and frees sb. */
 void sandbox_destroy(struct sandbox *sb);
+
+/* Returns the Landlock ABI version of the running kernel, or a negative
+ * errno: -ENOSYS when it is built without Landlock, -EOPNOTSUPP when
+ * Landlock is disabled at boot. Sandboxes then run without a ruleset. */
+int sandbox_landlock_abi(void);
 
 #endif

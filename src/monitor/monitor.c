@@ -295,6 +295,7 @@ static struct mon_sandbox *box_get(struct monitor *m, const struct store_user *u
 				.cpu_max_percent = tier->cpu_max_percent,
 			},
 		.egress = tier->network == CONFIG_NETWORK_EGRESS,
+		.seccomp = m->params->seccomp,
 	};
 
 	box = calloc(1, sizeof(*box));

@@ -13,14 +13,14 @@
 #include "sandbox-internal.h"
 
 /* The bounding set every sandbox keeps. SETUID and SETGID let init switch
- * to the login user. The login user itself ends with no capability at all,
- * because setresuid to a non-zero uid clears them, and no_new_privs keeps
- * setuid binaries from raising them again. */
+ * to the login user. The login user itself ends with no capability at all
+ * (sandbox_caps_drop_all), and no_new_privs keeps setuid binaries and file
+ * capabilities from raising them again. */
 static const int kept_caps[] = {
     CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_SETGID, CAP_SETUID, CAP_KILL, CAP_NET_BIND_SERVICE,
 };
 
-static bool cap_is_kept(int cap)
+bool sandbox_caps_is_kept(int cap)
 {
 	size_t i;
 
@@ -50,7 +50,7 @@ static int drop_bounding_set(char *err, size_t err_len)
 	int cap;
 
 	for (cap = 0; cap <= last; cap++) {
-		if (cap_is_kept(cap))
+		if (sandbox_caps_is_kept(cap))
 			continue;
 		/* EINVAL: the kernel has no capability with this number. */
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
@@ -88,4 +88,28 @@ int sandbox_caps_limit(char *err, size_t err_len)
 	if (r < 0)
 		return r;
 	return limit_own_caps(err, err_len);
+}
+
+/* setresuid from uid 0 to a non-zero uid already clears the permitted,
+ * effective and ambient sets, unless a securebit or PR_SET_KEEPCAPS says
+ * otherwise. This does not rely on that: it empties every set, the
+ * inheritable one too, and reads them back. */
+int sandbox_caps_drop_all(char *err, size_t err_len)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {{0}};
+	size_t i;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		return sandbox_fail(err, err_len, -errno, "cannot clear the ambient capabilities");
+	if (syscall(SYS_capset, &header, data) < 0)
+		return sandbox_fail(err, err_len, -errno, "cannot drop all capabilities");
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return sandbox_fail(err, err_len, -errno, "cannot read the capabilities back");
+	for (i = 0; i < ARRAY_SIZE(data); i++) {
+		if (data[i].effective || data[i].permitted || data[i].inheritable)
+			return sandbox_fail(err, err_len, -EPERM, "capabilities remain after the drop");
+	}
+	return 0;
 }

@@ -39,6 +39,7 @@ struct init_state {
 	int control_fd;
 	int signal_fd;
 	const char *shell;
+	const struct sandbox_seccomp_program *session_filter;
 	struct session *sessions;
 	size_t session_count;
 	size_t session_cap;
@@ -140,6 +141,25 @@ static int prepare_process(char *err, size_t err_len)
 	return redirect_stdio(err, err_len);
 }
 
+/* Confines init once setup is done. Every session inherits all of it. */
+static int confine_init(const struct sandbox_init_args *args, char *err, size_t err_len)
+{
+	int r;
+
+	/* From here on no execve in the sandbox (setuid binaries, file
+	 * capabilities) grants privileges. Landlock and seccomp require it of
+	 * a process without CAP_SYS_ADMIN. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sandbox_fail(err, err_len, -errno, "cannot set no_new_privs");
+	r = sandbox_landlock_restrict(err, err_len);
+	if (r < 0)
+		return r;
+	r = sandbox_seccomp_load(&args->seccomp->init);
+	if (r < 0)
+		return sandbox_fail(err, err_len, r, "cannot load the init seccomp filter");
+	return 0;
+}
+
 /* The whole setup, in order. Returns 0 or a negative errno with err set. */
 static int set_up_sandbox(const struct sandbox_init_args *args, char *err, size_t err_len)
 {
@@ -163,7 +183,10 @@ static int set_up_sandbox(const struct sandbox_init_args *args, char *err, size_
 	if (r < 0)
 		return r;
 
-	return sandbox_caps_limit(err, err_len);
+	r = sandbox_caps_limit(err, err_len);
+	if (r < 0)
+		return r;
+	return confine_init(args, err, err_len);
 }
 
 static int send_ready(int control_fd, int result, const char *message)
@@ -229,7 +252,7 @@ static void handle_spawn(struct init_state *st, const struct proto_msg *req)
 		reply.error = EEXIST;
 		reply.message = strdup("session id already in use");
 	} else {
-		pid = sandbox_spawn_session(req, st->shell, &reply);
+		pid = sandbox_spawn_session(req, st->shell, st->session_filter, &reply);
 	}
 
 	if (pid > 0 && add_session(st, req->session_id, pid) < 0) {
@@ -352,7 +375,11 @@ __attribute__((noreturn)) static void serve(struct init_state *st)
 
 void sandbox_init_main(const struct sandbox_init_args *args)
 {
-	struct init_state st = {.control_fd = args->control_fd, .shell = args->shell};
+	struct init_state st = {
+	    .control_fd = args->control_fd,
+	    .shell = args->shell,
+	    .session_filter = &args->seccomp->session,
+	};
 	char err[PROTO_MESSAGE_MAX] = "";
 	int r;
 

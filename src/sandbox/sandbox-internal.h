@@ -1,14 +1,15 @@
 /* Internal interface of the sandbox module: the steps the sandbox init runs
  * inside its new namespaces. Calls run one way: sandbox.c starts init.c,
- * which calls the steps (mounts.c, netns.c, caps.c, spawn.c); no step calls
- * back.
+ * which calls the steps (mounts.c, netns.c, caps.c, landlock.c, seccomp.c,
+ * spawn.c); no step calls back.
  *
  * Everything declared here runs in the cloned child, which shares nothing
  * with the monitor but a copy of its memory. Steps report failure as a
  * negative errno plus a message in err, never through the log, because
  * init's only channel to the monitor is the control socket. The inline
  * helpers at the end also serve the monitor-side steps (home.c,
- * home-image.c, egress.c). */
+ * home-image.c, egress.c), and seccomp-profile.c calls
+ * sandbox_caps_is_kept in rexecd. */
 #ifndef REXEC_SANDBOX_INTERNAL_H
 #define REXEC_SANDBOX_INTERNAL_H
 
@@ -22,6 +23,7 @@
 
 #include "rexec/proto.h"
 #include "rexec/util.h"
+#include "rexec/seccomp.h"
 
 /* Paths inside the sandbox. */
 #define SANDBOX_HOME_PATH "/home/user"
@@ -34,6 +36,7 @@ struct sandbox_init_args {
 	const char *hostname;
 	const char *shell; /* absolute path inside the sandbox */
 	bool egress;       /* tap0 from slirp4netns: /etc/resolv.conf names its DNS */
+	const struct sandbox_seccomp *seccomp;
 };
 
 /* Runs the sandbox init: waits for the release byte, sets up the sandbox,
@@ -56,12 +59,27 @@ int sandbox_netns_setup(char *err, size_t err_len);
 /* caps.c: reduces the bounding set and init's own capabilities to the
  * set a sandbox keeps. */
 int sandbox_caps_limit(char *err, size_t err_len);
+/* caps.c: returns true for the capabilities in a sandbox's bounding set. */
+bool sandbox_caps_is_kept(int cap);
+/* caps.c: empties every capability set of a session process. */
+int sandbox_caps_drop_all(char *err, size_t err_len);
 
-/* spawn.c: starts the session that req requests. On success fills reply
+/* landlock.c: restricts the calling process and its future children to
+ * read and execute beneath /, and write only in the sandbox's writable
+ * mounts and devices. Returns 0 without a change when the kernel has no
+ * Landlock. Needs no_new_privs. */
+int sandbox_landlock_restrict(char *err, size_t err_len);
+
+/* seccomp.c: loads prog into the calling thread; needs no_new_privs.
+ * Returns 0 or a negative errno. */
+int sandbox_seccomp_load(const struct sandbox_seccomp_program *prog);
+
+/* spawn.c: starts the session that req requests; the session process
+ * loads filter right before it executes the shell. On success fills reply
  * (pid, fds, want_pty) and returns the session leader's pid. On failure
  * returns a negative errno and sets reply->error and reply->message. */
 pid_t sandbox_spawn_session(const struct proto_msg *req, const char *shell,
-			    struct proto_msg *reply);
+			    const struct sandbox_seccomp_program *filter, struct proto_msg *reply);
 
 /* Formats "<what>: <strerror(-r)>" into err and returns r (a negative
  * errno), so a failing step can `return sandbox_fail(...)`. */

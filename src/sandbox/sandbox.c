@@ -113,6 +113,10 @@ static int validate_params(const struct sandbox_params *p, char *err, size_t err
 		snprintf(err, err_len, "invalid shell: expected an absolute path without ':'");
 		return -EINVAL;
 	}
+	if (!p->seccomp) {
+		snprintf(err, err_len, "no seccomp filter for user=%s", p->user);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -421,6 +425,7 @@ int sandbox_create(const struct sandbox_params *params, struct cgroup_manager *c
 	    .hostname = params->hostname,
 	    .shell = params->shell,
 	    .egress = params->egress,
+	    .seccomp = params->seccomp,
 	};
 	pid = clone_without_groups(cgroup_fd, &pidfd, &into_cgroup, err, err_len);
 	if (pid == 0)

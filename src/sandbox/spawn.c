@@ -1,8 +1,9 @@
 /* Session processes, forked by the sandbox init.
  *
  * A session gets either a PTY from the sandbox's own devpts instance or
- * three pipes, becomes a session leader, switches to the login user and
- * execs the shell. Init sends the master side (PTY master, or the other
+ * three pipes, becomes a session leader, switches to the login user, drops
+ * every capability, loads the profile's seccomp filter and execs the
+ * shell. It inherits init's Landlock domain and init's own filter. Init sends the master side (PTY master, or the other
  * pipe ends) to the monitor and keeps nothing of it. */
 #include "config.h"
 
@@ -34,6 +35,7 @@ struct session_exec {
 	const char *shell;
 	char *argv[4];
 	char **envp;
+	const struct sandbox_seccomp_program *filter;
 };
 
 static void session_exec_init(struct session_exec *ex)
@@ -220,6 +222,16 @@ static void child_attach_pty(int master)
 		child_fail("cannot attach the PTY");
 }
 
+static void child_drop_caps(void)
+{
+	char err[PROTO_MESSAGE_MAX];
+
+	if (sandbox_caps_drop_all(err, sizeof(err)) < 0) {
+		dprintf(STDERR_FILENO, "rexec: %s\n", err);
+		_exit(EXIT_SPAWN_FAILED);
+	}
+}
+
 static void child_attach_pipes(struct session_exec *ex)
 {
 	if (dup2(ex->pipes[0][0], STDIN_FILENO) < 0 || dup2(ex->pipes[1][1], STDOUT_FILENO) < 0 ||
@@ -230,6 +242,7 @@ static void child_attach_pipes(struct session_exec *ex)
 __attribute__((noreturn)) static void run_session_child(struct session_exec *ex)
 {
 	sigset_t none;
+	int r;
 
 	/* init blocks SIGCHLD for its signalfd; the session starts clean. */
 	sigemptyset(&none);
@@ -250,15 +263,25 @@ __attribute__((noreturn)) static void run_session_child(struct session_exec *ex)
 		child_fail("setresgid failed");
 	if (setresuid(SANDBOX_SANDBOX_UID, SANDBOX_SANDBOX_UID, SANDBOX_SANDBOX_UID) < 0)
 		child_fail("setresuid failed");
+	child_drop_caps();
 	if (chdir(SANDBOX_HOME_PATH) < 0) {
 		dprintf(STDERR_FILENO, "rexec: cannot change to %s: %s\n", SANDBOX_HOME_PATH,
 			strerror(errno));
 		if (chdir("/") < 0)
 			child_fail("cannot change to /");
 	}
+	/* Inherited from init already; set again so that the session never
+	 * depends on init's setup order. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail("cannot set no_new_privs");
 
+	/* The profile's filter comes last, because the steps above may need
+	 * calls that it denies. Only execve, or the error report, follows. */
+	r = sandbox_seccomp_load(ex->filter);
+	if (r < 0) {
+		errno = -r;
+		child_fail("cannot load the seccomp filter");
+	}
 	execve(ex->shell, ex->argv, ex->envp);
 	dprintf(STDERR_FILENO, "rexec: cannot execute %s: %s\n", ex->shell, strerror(errno));
 	_exit(EXIT_SPAWN_FAILED);
@@ -290,7 +313,8 @@ static int spawn_failed(struct proto_msg *reply, int r, const char *what)
 	return r;
 }
 
-pid_t sandbox_spawn_session(const struct proto_msg *req, const char *shell, struct proto_msg *reply)
+pid_t sandbox_spawn_session(const struct proto_msg *req, const char *shell,
+			    const struct sandbox_seccomp_program *filter, struct proto_msg *reply)
 {
 	struct session_exec ex;
 	pid_t pid;
@@ -299,6 +323,7 @@ pid_t sandbox_spawn_session(const struct proto_msg *req, const char *shell, stru
 	session_exec_init(&ex);
 	ex.want_pty = req->want_pty;
 	ex.shell = shell;
+	ex.filter = filter;
 
 	r = build_env(req, shell, &ex);
 	if (r == -EINVAL) {

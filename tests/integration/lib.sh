@@ -7,6 +7,9 @@
 : "${REXEC_BUILD:?REXEC_BUILD must point at a build directory}"
 REXECD=$REXEC_BUILD/rexecd
 REXECCTL=$REXEC_BUILD/rexecctl
+RX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The profile from the source tree, because the test build is not installed.
+RX_SECCOMP_PROFILE=$RX_TOP/etc/seccomp.json
 
 # Each test file gets its own uid ranges (64 users' worth, away from the
 # demo's default) and its own parent cgroup, so that test runs started at
@@ -54,6 +57,7 @@ rx_start() {
 		echo "LogLevel debug"
 		echo "UidBase $RX_UID_BASE"
 		echo "CgroupName $RX_CGROUP_NAME"
+		echo "SeccompProfile $RX_SECCOMP_PROFILE"
 		for line in "$@"; do echo "$line"; done
 	} > "$RX_CONF"
 	rx_launch || return 1

@@ -11,12 +11,15 @@
  *
  *   objs="src/sandbox/sandbox.o src/sandbox/init.o src/sandbox/spawn.o
  *         src/sandbox/mounts.o src/sandbox/netns.o src/sandbox/caps.o
+ *         src/sandbox/landlock.o src/sandbox/seccomp.o src/sandbox/seccomp-profile.o
  *         src/sandbox/cgroup.o src/sandbox/cgroup-v1.o src/sandbox/cgroup-v2.o
  *         src/sandbox/home.o src/sandbox/egress.o
- *         src/common/log.o src/common/util.o src/common/buf.o src/common/proto.o"
+ *         src/common/log.o src/common/util.o src/common/buf.o src/common/proto.o
+ *         src/common/proctitle.o"
  *   make $objs
  *   gcc -g -fsanitize=address,undefined -I. -I$SRC/include \
- *       -o smoke $SRC/tests/sandbox/smoke.c $objs
+ *       -DSMOKE_SECCOMP_PROFILE="\"$SRC/etc/seccomp.json\"" \
+ *       -o smoke $SRC/tests/sandbox/smoke.c $objs -lseccomp -ljson-c -lcap
  *   sudo ./smoke
  */
 #define _GNU_SOURCE
@@ -38,8 +41,12 @@
 #include "rexec/log.h"
 #include "rexec/proto.h"
 #include "rexec/sandbox.h"
+#include "rexec/seccomp.h"
 #include "rexec/util.h"
 
+#ifndef SMOKE_SECCOMP_PROFILE
+#define SMOKE_SECCOMP_PROFILE "/etc/rexec/seccomp.json"
+#endif
 #define SMOKE_USER         "smoke"
 #define SMOKE_UID_BASE     300000
 #define SMOKE_UID_COUNT    65536
@@ -392,6 +399,7 @@ int main(void)
 	char state_dir[] = "/tmp/rexec-smoke-XXXXXX";
 	char home_dir[256], err[SANDBOX_ERROR_MAX] = "";
 	struct cgroup_manager *cgroups = NULL;
+	struct sandbox_seccomp *seccomp = NULL;
 	struct sandbox *sb = NULL;
 	struct session_result res;
 	char *self_cgroup, *host_port_start, *mountinfo;
@@ -424,6 +432,14 @@ int main(void)
 	    .shell = "/bin/bash",
 	    .limits = {.memory_max_bytes = 512ull << 20, .pids_max = 256, .cpu_max_percent = 50},
 	};
+
+	r = sandbox_seccomp_compile(SMOKE_SECCOMP_PROFILE, &seccomp, err, sizeof(err));
+	check(r == 0, "sandbox_seccomp_compile");
+	if (r < 0) {
+		printf("error: %s\n", err);
+		return 1;
+	}
+	params.seccomp = seccomp;
 
 	r = cgroup_manager_open("/sys/fs/cgroup", self_cgroup ? self_cgroup : "", NULL, &cgroups);
 	check(r == 0, "cgroup_manager_open");
@@ -488,6 +504,7 @@ int main(void)
 cleanup:
 	sandbox_destroy(sb);
 	cgroup_manager_close(cgroups);
+	sandbox_seccomp_free(seccomp);
 
 	mountinfo = read_text("/proc/self/mountinfo");
 	if (init_pid > 0)

@@ -48,3 +48,8 @@ check_PROGRAMS += tests/unit/test_monitor
 tests_unit_test_monitor_SOURCES = tests/unit/test_monitor.c tests/unit/test_keys.h
 tests_unit_test_monitor_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_monitor_LDADD = $(UNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_seccomp
+tests_unit_test_seccomp_SOURCES = tests/unit/test_seccomp.c
+tests_unit_test_seccomp_CFLAGS = $(UNIT_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_seccomp_LDADD = $(UNIT_LIBS)
