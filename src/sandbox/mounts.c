@@ -603,17 +603,27 @@ static int mask_thermal_throttle(int sys_fd, int devnull_fd, char *err, size_t e
 	return r;
 }
 
-/* The host's /sys as a recursive read-only bind, with the paths in
- * sys_masked hidden. */
+/* A new sysfs, read-only, with the paths in sys_masked hidden. It belongs
+ * to the sandbox's network namespace, so /sys/class/net lists only lo,
+ * where a bind of the host's /sys would list every host interface, and it
+ * carries none of the host's submounts (cgroup, debugfs, tracefs, bpf).
+ * As with /proc, the kernel allows the mount only while the host's sysfs
+ * is still visible in this mount namespace, and only read-only, nosuid,
+ * nodev and noexec if the host's sysfs is. */
 static int add_sys(int root_fd, int devnull_fd, char *err, size_t err_len)
 {
+	cleanup_close int mount_fd = new_filesystem("sysfs", "", MOUNT_ATTR_RDONLY | ATTR_HARDENED);
 	cleanup_close int sys_fd = -1;
 	size_t i;
 	int r;
 
-	r = bind_host_dir(root_fd, "/sys", "sys", MOUNT_ATTR_RDONLY | ATTR_HARDENED, err, err_len);
+	if (mount_fd < 0)
+		return sandbox_fail(err, err_len, mount_fd, "cannot create sysfs");
+	r = make_dir(root_fd, "sys", 0555);
+	if (r == 0)
+		r = attach(mount_fd, root_fd, "sys");
 	if (r < 0)
-		return r;
+		return sandbox_fail(err, err_len, r, "cannot mount /sys");
 	sys_fd = openat(root_fd, "sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (sys_fd < 0)
 		return sandbox_fail(err, err_len, -errno, "cannot open /sys");
