@@ -9,7 +9,8 @@ REXECD=$REXEC_BUILD/rexecd
 REXECCTL=$REXEC_BUILD/rexecctl
 RX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # The profile from the source tree, because the test build is not installed.
-RX_SECCOMP_PROFILE=$RX_TOP/etc/seccomp.json
+# A test file may set another before rx_start.
+RX_SECCOMP_PROFILE=${RX_SECCOMP_PROFILE:-$RX_TOP/etc/seccomp.json}
 
 # Each test file gets its own uid ranges (64 users' worth, away from the
 # demo's default) and its own parent cgroup, so that test runs started at
