@@ -58,13 +58,17 @@
 
 struct syscall_number {
 	const char *name;
-	int nr;
+	int nr; /* SYSCALL_NOT_NATIVE: the call exists on other architectures only */
 };
 
+#define SYSCALL_NOT_NATIVE (-2)
+
 /* System calls newer than libseccomp 2.5.4 (Debian 12), which stops at
- * futex_requeue (456). Since Linux 5.1 new calls have one number on every
- * architecture but alpha and mips, so the table holds for x86_64 and
- * aarch64. Source: the kernel's scripts/syscall.tbl, Linux 6.18. */
+ * futex_requeue (456) and lacks uretprobe and riscv_hwprobe. Since Linux
+ * 5.1 new calls have one number on every architecture but alpha and mips,
+ * so the numbers from 457 on hold for x86_64 and aarch64. Source: the
+ * kernel's arch/x86/entry/syscalls/syscall_64.tbl and scripts/syscall.tbl,
+ * Linux 6.18. */
 static const struct syscall_number newer_syscalls[] = {
 #if defined(__x86_64__) || defined(__aarch64__)
     {"statmount", 457},      {"listmount", 458},         {"lsm_get_self_attr", 459},
@@ -72,6 +76,16 @@ static const struct syscall_number newer_syscalls[] = {
     {"setxattrat", 463},     {"getxattrat", 464},        {"listxattrat", 465},
     {"removexattrat", 466},  {"open_tree_attr", 467},    {"file_getattr", 468},
     {"file_setattr", 469},   {"listns", 470},
+#endif
+#if defined(__x86_64__)
+    {"uretprobe", 335},
+#else
+    {"uretprobe", SYSCALL_NOT_NATIVE},
+#endif
+#if !defined(__riscv)
+    /* NOTE: a riscv64 build does not resolve it; Docker's profile then
+     * fails to load there. */
+    {"riscv_hwprobe", SYSCALL_NOT_NATIVE},
 #endif
     {NULL, 0},
 };
