@@ -34,8 +34,8 @@ struct sandbox_seccomp {
 	 * kexec, modules, swap, reboot. Init needs none of them after setup,
 	 * and every session inherits it. */
 	struct sandbox_seccomp_program init;
-	unsigned rule_count;     /* profile rules added to the filter */
-	unsigned enosys_above;   /* 0 when the profile is not an allowlist */
+	unsigned rule_count;   /* profile rules added to the filter */
+	unsigned enosys_above; /* 0 when the profile is not an allowlist */
 };
 
 /* Compiles both programs. On failure returns a negative errno and err

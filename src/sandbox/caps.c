@@ -91,9 +91,9 @@ int sandbox_caps_limit(char *err, size_t err_len)
 }
 
 /* setresuid from uid 0 to a non-zero uid already clears the permitted,
- * effective and ambient sets, unless a securebit or PR_SET_KEEPCAPS says
- * otherwise. This does not rely on that: it empties every set, the
- * inheritable one too, and reads them back. */
+ * effective and ambient sets, unless a securebit or PR_SET_KEEPCAPS keeps
+ * them. This does not rely on that: it empties every set, the inheritable
+ * one too, and reads them back. */
 int sandbox_caps_drop_all(char *err, size_t err_len)
 {
 	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};

@@ -65,20 +65,13 @@ struct landlock_path {
 /* UINT64_MAX: every handled right but FS_NO_DEVICES. The writable paths
  * are the tmpfs mounts and the home that mounts.c creates. */
 static const struct landlock_path allowed_paths[] = {
-    {"/", FS_READ_EXECUTE},
-    {SANDBOX_HOME_PATH, UINT64_MAX},
-    {"/tmp", UINT64_MAX},
-    {"/var/tmp", UINT64_MAX},
-    {"/run", UINT64_MAX},
-    {"/var/run", UINT64_MAX},
-    {"/root", UINT64_MAX},
-    {"/dev/shm", UINT64_MAX},
-    {"/dev/pts", FS_DEVICE_USE},
-    {"/dev/null", FS_DEVICE_USE},
-    {"/dev/zero", FS_DEVICE_USE},
-    {"/dev/full", FS_DEVICE_USE},
-    {"/dev/random", FS_DEVICE_USE},
-    {"/dev/urandom", FS_DEVICE_USE},
+    {"/", FS_READ_EXECUTE},         {SANDBOX_HOME_PATH, UINT64_MAX},
+    {"/tmp", UINT64_MAX},           {"/var/tmp", UINT64_MAX},
+    {"/run", UINT64_MAX},           {"/var/run", UINT64_MAX},
+    {"/root", UINT64_MAX},          {"/dev/shm", UINT64_MAX},
+    {"/dev/pts", FS_DEVICE_USE},    {"/dev/null", FS_DEVICE_USE},
+    {"/dev/zero", FS_DEVICE_USE},   {"/dev/full", FS_DEVICE_USE},
+    {"/dev/random", FS_DEVICE_USE}, {"/dev/urandom", FS_DEVICE_USE},
     {"/dev/tty", FS_DEVICE_USE},
 };
 
@@ -107,8 +100,8 @@ static uint64_t handled_fs_rights(int abi)
 			  LANDLOCK_ACCESS_FS_MAKE_SYM;
 
 	/* NOTE: on ABI 1 the kernel denies every rename or link into another
-	 * directory, even within a writable tree; mv falls back to copying on
-	 * the EXDEV it gets. */
+	 * directory, even within a writable tree. mv then falls back to
+	 * copying. */
 	if (abi >= 2)
 		rights |= LANDLOCK_ACCESS_FS_REFER;
 	if (abi >= 3)
@@ -118,7 +111,7 @@ static uint64_t handled_fs_rights(int abi)
 	return rights;
 }
 
-/* Adds a rule for one path; a path that does not exist is skipped. */
+/* Adds a rule for one path. A path that does not exist is skipped. */
 static int add_path_rule(int ruleset_fd, const struct landlock_path *entry, uint64_t handled,
 			 char *err, size_t err_len)
 {
@@ -150,8 +143,9 @@ int sandbox_landlock_restrict(char *err, size_t err_len)
 	size_t i;
 	int r;
 
-	/* ENOSYS: built without Landlock; EOPNOTSUPP: disabled at boot. The
-	 * monitor logs this once at startup. */
+	/* The kernel returns ENOSYS when it is built without Landlock and
+	 * EOPNOTSUPP when Landlock is disabled at boot. rexecd logs that once
+	 * at startup. */
 	if (abi == -ENOSYS || abi == -EOPNOTSUPP)
 		return 0;
 	if (abi < 0)

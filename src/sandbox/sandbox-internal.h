@@ -70,11 +70,11 @@ int sandbox_caps_drop_all(char *err, size_t err_len);
  * Landlock. Needs no_new_privs. */
 int sandbox_landlock_restrict(char *err, size_t err_len);
 
-/* seccomp.c: loads prog into the calling thread; needs no_new_privs.
- * Returns 0 or a negative errno. */
+/* seccomp.c: loads prog into the calling thread, which must have set
+ * no_new_privs. Returns 0 or a negative errno. */
 int sandbox_seccomp_load(const struct sandbox_seccomp_program *prog);
 
-/* spawn.c: starts the session that req requests; the session process
+/* spawn.c: starts the session that req requests. The session process
  * loads filter right before it executes the shell. On success fills reply
  * (pid, fds, want_pty) and returns the session leader's pid. On failure
  * returns a negative errno and sets reply->error and reply->message. */

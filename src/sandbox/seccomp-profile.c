@@ -7,8 +7,8 @@
  * comment, and includes/excludes with caps, arches and minKernel.
  *
  * Differences from Docker, all deliberate:
- * - Only the native architecture is added to the filter; archMap and
- *   architectures are checked for form, and a call from any other
+ * - Only the native architecture is added to the filter. archMap and
+ *   architectures are checked for form only, and a call from any other
  *   architecture kills the process.
  * - includes/excludes caps are checked against the sandbox's bounding set
  *   (caps.c), so rules gated on CAP_SYS_ADMIN and friends never apply.
@@ -71,11 +71,20 @@ struct syscall_number {
  * Linux 6.18. */
 static const struct syscall_number newer_syscalls[] = {
 #if defined(__x86_64__) || defined(__aarch64__)
-    {"statmount", 457},      {"listmount", 458},         {"lsm_get_self_attr", 459},
-    {"lsm_set_self_attr", 460}, {"lsm_list_modules", 461}, {"mseal", 462},
-    {"setxattrat", 463},     {"getxattrat", 464},        {"listxattrat", 465},
-    {"removexattrat", 466},  {"open_tree_attr", 467},    {"file_getattr", 468},
-    {"file_setattr", 469},   {"listns", 470},
+    {"statmount", 457},
+    {"listmount", 458},
+    {"lsm_get_self_attr", 459},
+    {"lsm_set_self_attr", 460},
+    {"lsm_list_modules", 461},
+    {"mseal", 462},
+    {"setxattrat", 463},
+    {"getxattrat", 464},
+    {"listxattrat", 465},
+    {"removexattrat", 466},
+    {"open_tree_attr", 467},
+    {"file_getattr", 468},
+    {"file_setattr", 469},
+    {"listns", 470},
 #endif
 #if defined(__x86_64__)
     {"uretprobe", 335},
@@ -83,8 +92,8 @@ static const struct syscall_number newer_syscalls[] = {
     {"uretprobe", SYSCALL_NOT_NATIVE},
 #endif
 #if !defined(__riscv)
-    /* NOTE: a riscv64 build does not resolve it; Docker's profile then
-     * fails to load there. */
+    /* NOTE: a riscv64 build does not resolve it, so Docker's profile fails
+     * to load there. */
     {"riscv_hwprobe", SYSCALL_NOT_NATIVE},
 #endif
     {NULL, 0},
@@ -96,14 +105,17 @@ struct name_value {
 };
 
 static const struct name_value compare_ops[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
     {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
-/* SECCOMP_FILTER_FLAG_TSYNC is left out: each sandbox process loads its
- * filter while it has one thread. */
+/* SECCOMP_FILTER_FLAG_TSYNC is left out, because each sandbox process
+ * loads its filter while it has one thread. */
 static const struct name_value filter_flags[] = {
     {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
     {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
@@ -118,7 +130,7 @@ static const char *const syscall_keys[] = {
 static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
 static const char *const filter_keys[] = {"caps", "arches", "minKernel", NULL};
 
-/* State while reading one profile; every error names path. */
+/* State of reading one profile. Every error message starts with path. */
 struct reader {
 	const char *path;
 	char *err;
@@ -127,16 +139,16 @@ struct reader {
 	unsigned kernel_major, kernel_minor;
 };
 
-__attribute__((format(printf, 2, 3))) static int reader_fail(struct reader *rd,
-							     const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int reader_fail(struct reader *reader, const char *fmt,
+							     ...)
 {
 	size_t used;
 	va_list ap;
 
-	snprintf(rd->err, rd->err_len, "%s: ", rd->path);
-	used = strlen(rd->err);
+	snprintf(reader->err, reader->err_len, "%s: ", reader->path);
+	used = strlen(reader->err);
 	va_start(ap, fmt);
-	vsnprintf(rd->err + used, rd->err_len - used, fmt, ap);
+	vsnprintf(reader->err + used, reader->err_len - used, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -169,7 +181,7 @@ static bool lookup_name(const struct name_value *table, size_t count, const char
 	return false;
 }
 
-static int check_keys(struct reader *rd, struct json_object *obj, const char *const *allowed,
+static int check_keys(struct reader *reader, struct json_object *obj, const char *const *allowed,
 		      const char *where)
 {
 	json_object_object_foreach(obj, key, value)
@@ -182,23 +194,33 @@ static int check_keys(struct reader *rd, struct json_object *obj, const char *co
 				break;
 		}
 		if (!allowed[i])
-			return reader_fail(rd, "%s: unknown key \"%s\"", where, key);
+			return reader_fail(reader, "%s: unknown key \"%s\"", where, key);
 	}
 	return 0;
 }
 
+/* Checks that obj is a JSON object with no key outside allowed. */
+static int check_object(struct reader *reader, struct json_object *obj, const char *const *allowed,
+			const char *where)
+{
+	if (!json_object_is_type(obj, json_type_object))
+		return reader_fail(reader, "%s must be an object", where);
+	return check_keys(reader, obj, allowed, where);
+}
+
 /* Sets *out to the member key of obj, or to NULL when it is absent or
  * null. A member of another type is an error. */
-static int get_member(struct reader *rd, struct json_object *obj, const char *key,
+static int get_member(struct reader *reader, struct json_object *obj, const char *key,
 		      enum json_type type, const char *where, struct json_object **out)
 {
 	*out = NULL;
-	if (!json_object_object_get_ex(obj, key, out) || json_object_is_type(*out, json_type_null)) {
+	if (!json_object_object_get_ex(obj, key, out) ||
+	    json_object_is_type(*out, json_type_null)) {
 		*out = NULL;
 		return 0;
 	}
 	if (!json_object_is_type(*out, type))
-		return reader_fail(rd, "%s: \"%s\" must be %s", where, key,
+		return reader_fail(reader, "%s: \"%s\" must be %s", where, key,
 				   type == json_type_string  ? "a string"
 				   : type == json_type_array ? "an array"
 				   : type == json_type_int   ? "an integer"
@@ -206,23 +228,25 @@ static int get_member(struct reader *rd, struct json_object *obj, const char *ke
 	return 0;
 }
 
-/* Reads a non-negative integer member up to max; absent leaves *value. */
-static int get_uint(struct reader *rd, struct json_object *obj, const char *key, uint64_t max,
+/* Reads a non-negative integer member of at most max. An absent member
+ * leaves *value unchanged. */
+static int get_uint(struct reader *reader, struct json_object *obj, const char *key, uint64_t max,
 		    const char *where, uint64_t *value)
 {
 	struct json_object *member;
-	int r = get_member(rd, obj, key, json_type_int, where, &member);
+	int r = get_member(reader, obj, key, json_type_int, where, &member);
 
 	if (r < 0 || !member)
 		return r;
 	if (json_object_get_int64(member) < 0 || json_object_get_uint64(member) > max)
-		return reader_fail(rd, "%s: \"%s\" must be from 0 to %" PRIu64, where, key, max);
+		return reader_fail(reader, "%s: \"%s\" must be from 0 to %" PRIu64, where, key,
+				   max);
 	*value = json_object_get_uint64(member);
 	return 0;
 }
 
 /* Maps an action name and its errnoRet (EPERM when absent) to SCMP_ACT_*. */
-static int parse_action(struct reader *rd, const char *name, uint64_t errno_ret,
+static int parse_action(struct reader *reader, const char *name, uint64_t errno_ret,
 			const char *where, uint32_t *action)
 {
 	if (strcmp(name, "SCMP_ACT_ALLOW") == 0)
@@ -240,45 +264,46 @@ static int parse_action(struct reader *rd, const char *name, uint64_t errno_ret,
 	else if (strcmp(name, "SCMP_ACT_LOG") == 0)
 		*action = SCMP_ACT_LOG;
 	else if (strcmp(name, "SCMP_ACT_NOTIFY") == 0)
-		return reader_fail(rd, "%s: SCMP_ACT_NOTIFY is not supported (no seccomp agent)",
-				   where);
+		return reader_fail(
+		    reader, "%s: SCMP_ACT_NOTIFY is not supported (no seccomp agent)", where);
 	else
-		return reader_fail(rd, "%s: unknown action \"%s\"", where, name);
+		return reader_fail(reader, "%s: unknown action \"%s\"", where, name);
 	return 0;
 }
 
 /* Reads "action" and "errnoRet" of obj (the top level uses the "default"
  * names). */
-static int read_action(struct reader *rd, struct json_object *obj, const char *action_key,
+static int read_action(struct reader *reader, struct json_object *obj, const char *action_key,
 		       const char *errno_key, const char *where, uint32_t *action)
 {
 	struct json_object *name;
 	uint64_t errno_ret = EPERM;
 	int r;
 
-	r = get_member(rd, obj, action_key, json_type_string, where, &name);
+	r = get_member(reader, obj, action_key, json_type_string, where, &name);
 	if (r < 0)
 		return r;
 	if (!name)
-		return reader_fail(rd, "%s: \"%s\" is missing", where, action_key);
-	r = get_uint(rd, obj, errno_key, ERRNO_MAX, where, &errno_ret);
+		return reader_fail(reader, "%s: \"%s\" is missing", where, action_key);
+	r = get_uint(reader, obj, errno_key, ERRNO_MAX, where, &errno_ret);
 	if (r < 0)
 		return r;
-	return parse_action(rd, json_object_get_string(name), errno_ret, where, action);
+	return parse_action(reader, json_object_get_string(name), errno_ret, where, action);
 }
 
-/* Checks that key is an array of strings and returns it (NULL if absent). */
-static int get_string_array(struct reader *rd, struct json_object *obj, const char *key,
+/* Sets *out to the array member key after checking that every element is
+ * a string. *out is NULL when the member is absent. */
+static int get_string_array(struct reader *reader, struct json_object *obj, const char *key,
 			    const char *where, struct json_object **out)
 {
 	size_t i;
-	int r = get_member(rd, obj, key, json_type_array, where, out);
+	int r = get_member(reader, obj, key, json_type_array, where, out);
 
 	if (r < 0 || !*out)
 		return r;
 	for (i = 0; i < json_object_array_length(*out); i++) {
 		if (!json_object_is_type(json_object_array_get_idx(*out, i), json_type_string))
-			return reader_fail(rd, "%s: %s[%zu] must be a string", where, key, i);
+			return reader_fail(reader, "%s: %s[%zu] must be a string", where, key, i);
 	}
 	return 0;
 }
@@ -294,65 +319,65 @@ static bool array_contains(struct json_object *array, const char *text)
 	return false;
 }
 
-static int parse_flags(struct reader *rd, struct json_object *root)
+static int parse_flags(struct reader *reader, struct json_object *root)
 {
 	struct json_object *flags;
 	size_t i;
-	int r = get_string_array(rd, root, "flags", "top level", &flags);
+	int r = get_string_array(reader, root, "flags", "top level", &flags);
 
 	for (i = 0; r == 0 && flags && i < json_object_array_length(flags); i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(flags, i));
 		uint32_t value;
 
 		if (!lookup_name(filter_flags, ARRAY_SIZE(filter_flags), name, &value))
-			return reader_fail(rd, "flags[%zu]: unsupported flag \"%s\"", i, name);
-		rd->profile->flags |= value;
+			return reader_fail(reader, "flags[%zu]: unsupported flag \"%s\"", i, name);
+		reader->profile->flags |= value;
 	}
 	return r;
 }
 
 /* architectures and archMap only name architectures that Rexec does not
  * add, so only their form is checked. */
-static int check_architectures(struct reader *rd, struct json_object *root)
+static int check_architectures(struct reader *reader, struct json_object *root)
 {
 	static const char *const map_keys[] = {"architecture", "subArchitectures", NULL};
-	struct json_object *arches, *map, *entry, *unused;
+	struct json_object *arches, *map = NULL, *entry, *unused;
 	size_t i;
 	int r;
 
-	r = get_string_array(rd, root, "architectures", "top level", &arches);
+	r = get_string_array(reader, root, "architectures", "top level", &arches);
 	if (r == 0)
-		r = get_member(rd, root, "archMap", json_type_array, "top level", &map);
+		r = get_member(reader, root, "archMap", json_type_array, "top level", &map);
 	for (i = 0; r == 0 && map && i < json_object_array_length(map); i++) {
 		char where[32];
 
 		snprintf(where, sizeof(where), "archMap[%zu]", i);
 		entry = json_object_array_get_idx(map, i);
-		if (!json_object_is_type(entry, json_type_object))
-			return reader_fail(rd, "%s must be an object", where);
-		r = check_keys(rd, entry, map_keys, where);
+		r = check_object(reader, entry, map_keys, where);
 		if (r == 0)
-			r = get_member(rd, entry, "architecture", json_type_string, where, &unused);
+			r = get_member(reader, entry, "architecture", json_type_string, where,
+				       &unused);
 		if (r == 0)
-			r = get_string_array(rd, entry, "subArchitectures", where, &unused);
+			r = get_string_array(reader, entry, "subArchitectures", where, &unused);
 	}
 	return r;
 }
 
 /* Parses "X.Y" as Docker's minKernel. */
-static int parse_kernel_version(struct reader *rd, const char *text, const char *where,
+static int parse_kernel_version(struct reader *reader, const char *text, const char *where,
 				unsigned *major, unsigned *minor)
 {
 	char tail;
 
 	if (sscanf(text, "%u.%u%c", major, minor, &tail) != 2)
-		return reader_fail(rd, "%s: minKernel \"%s\" is not of the form X.Y", where, text);
+		return reader_fail(reader, "%s: minKernel \"%s\" is not of the form X.Y", where,
+				   text);
 	return 0;
 }
 
 /* Evaluates one includes or excludes object. Sets *matches when every
- * condition it lists holds (includes) or any of them does (excludes). */
-static int eval_filter(struct reader *rd, struct json_object *filter, bool is_include,
+ * condition it lists is true (includes) or any of them is (excludes). */
+static int eval_filter(struct reader *reader, struct json_object *filter, bool is_include,
 		       const char *where, bool *matches)
 {
 	struct json_object *caps, *arches, *min_kernel;
@@ -360,26 +385,26 @@ static int eval_filter(struct reader *rd, struct json_object *filter, bool is_in
 	size_t i;
 	int r;
 
-	r = check_keys(rd, filter, filter_keys, where);
+	r = check_keys(reader, filter, filter_keys, where);
 	if (r == 0)
-		r = get_string_array(rd, filter, "caps", where, &caps);
+		r = get_string_array(reader, filter, "caps", where, &caps);
 	if (r == 0)
-		r = get_string_array(rd, filter, "arches", where, &arches);
+		r = get_string_array(reader, filter, "arches", where, &arches);
 	if (r == 0)
-		r = get_member(rd, filter, "minKernel", json_type_string, where, &min_kernel);
+		r = get_member(reader, filter, "minKernel", json_type_string, where, &min_kernel);
 	if (r < 0)
 		return r;
 
 	for (i = 0; caps && i < json_object_array_length(caps); i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(caps, i));
 		cap_value_t cap;
-		bool kept;
+		bool in_bounding_set;
 
 		if (cap_from_name(name, &cap) < 0)
-			return reader_fail(rd, "%s: unknown capability \"%s\"", where, name);
-		kept = sandbox_caps_is_kept(cap);
-		all &= kept;
-		any |= kept;
+			return reader_fail(reader, "%s: unknown capability \"%s\"", where, name);
+		in_bounding_set = sandbox_caps_is_kept(cap);
+		all &= in_bounding_set;
+		any |= in_bounding_set;
 	}
 	if (arches && json_object_array_length(arches) > 0) {
 		bool native = array_contains(arches, NATIVE_ARCH_NAME);
@@ -391,12 +416,12 @@ static int eval_filter(struct reader *rd, struct json_object *filter, bool is_in
 		unsigned major, minor;
 		bool new_enough;
 
-		r = parse_kernel_version(rd, json_object_get_string(min_kernel), where, &major,
+		r = parse_kernel_version(reader, json_object_get_string(min_kernel), where, &major,
 					 &minor);
 		if (r < 0)
 			return r;
-		new_enough = rd->kernel_major > major ||
-			     (rd->kernel_major == major && rd->kernel_minor >= minor);
+		new_enough = reader->kernel_major > major ||
+			     (reader->kernel_major == major && reader->kernel_minor >= minor);
 		all &= new_enough;
 		any |= new_enough;
 	}
@@ -405,7 +430,7 @@ static int eval_filter(struct reader *rd, struct json_object *filter, bool is_in
 }
 
 /* Decides whether a syscalls[] entry applies on this host. */
-static int entry_applies(struct reader *rd, struct json_object *entry, const char *where,
+static int entry_applies(struct reader *reader, struct json_object *entry, const char *where,
 			 bool *applies)
 {
 	struct json_object *includes, *excludes;
@@ -413,22 +438,22 @@ static int entry_applies(struct reader *rd, struct json_object *entry, const cha
 	bool included = true, excluded = false;
 	int r;
 
-	r = get_member(rd, entry, "includes", json_type_object, where, &includes);
+	r = get_member(reader, entry, "includes", json_type_object, where, &includes);
 	if (r == 0)
-		r = get_member(rd, entry, "excludes", json_type_object, where, &excludes);
+		r = get_member(reader, entry, "excludes", json_type_object, where, &excludes);
 	if (r == 0 && includes) {
 		snprintf(filter_where, sizeof(filter_where), "%s.includes", where);
-		r = eval_filter(rd, includes, true, filter_where, &included);
+		r = eval_filter(reader, includes, true, filter_where, &included);
 	}
 	if (r == 0 && excludes) {
 		snprintf(filter_where, sizeof(filter_where), "%s.excludes", where);
-		r = eval_filter(rd, excludes, false, filter_where, &excluded);
+		r = eval_filter(reader, excludes, false, filter_where, &excluded);
 	}
 	*applies = included && !excluded;
 	return r;
 }
 
-static int parse_arg(struct reader *rd, struct json_object *arg, const char *where,
+static int parse_arg(struct reader *reader, struct json_object *arg, const char *where,
 		     struct scmp_arg_cmp *cmp)
 {
 	struct json_object *op;
@@ -436,26 +461,25 @@ static int parse_arg(struct reader *rd, struct json_object *arg, const char *whe
 	uint32_t op_value;
 	int r;
 
-	if (!json_object_is_type(arg, json_type_object))
-		return reader_fail(rd, "%s must be an object", where);
-	r = check_keys(rd, arg, arg_keys, where);
+	r = check_object(reader, arg, arg_keys, where);
 	if (r == 0)
-		r = get_uint(rd, arg, "index", SYSCALL_ARGS_MAX - 1, where, &index);
+		r = get_uint(reader, arg, "index", SYSCALL_ARGS_MAX - 1, where, &index);
 	if (r == 0)
-		r = get_uint(rd, arg, "value", UINT64_MAX, where, &value);
+		r = get_uint(reader, arg, "value", UINT64_MAX, where, &value);
 	if (r == 0)
-		r = get_uint(rd, arg, "valueTwo", UINT64_MAX, where, &value_two);
+		r = get_uint(reader, arg, "valueTwo", UINT64_MAX, where, &value_two);
 	if (r == 0)
-		r = get_member(rd, arg, "op", json_type_string, where, &op);
+		r = get_member(reader, arg, "op", json_type_string, where, &op);
 	if (r < 0)
 		return r;
 	if (index >= SYSCALL_ARGS_MAX)
-		return reader_fail(rd, "%s: \"index\" is missing", where);
+		return reader_fail(reader, "%s: \"index\" is missing", where);
 	if (!op)
-		return reader_fail(rd, "%s: \"op\" is missing", where);
+		return reader_fail(reader, "%s: \"op\" is missing", where);
 	if (!lookup_name(compare_ops, ARRAY_SIZE(compare_ops), json_object_get_string(op),
 			 &op_value))
-		return reader_fail(rd, "%s: unknown op \"%s\"", where, json_object_get_string(op));
+		return reader_fail(reader, "%s: unknown op \"%s\"", where,
+				   json_object_get_string(op));
 
 	/* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the datum. */
 	*cmp = (struct scmp_arg_cmp){
@@ -470,32 +494,33 @@ static int parse_arg(struct reader *rd, struct json_object *arg, const char *whe
 /* Reads args[] into cmps. libseccomp takes one comparison per argument in
  * a rule, so a second one on the same index is rejected here with a
  * clearer message than libseccomp's EINVAL. */
-static int parse_args(struct reader *rd, struct json_object *entry, const char *where,
+static int parse_args(struct reader *reader, struct json_object *entry, const char *where,
 		      struct scmp_arg_cmp *cmps, unsigned *count)
 {
 	struct json_object *args;
 	size_t i, j;
-	int r = get_member(rd, entry, "args", json_type_array, where, &args);
+	int r = get_member(reader, entry, "args", json_type_array, where, &args);
 
 	*count = 0;
 	if (r < 0 || !args)
 		return r;
 	if (json_object_array_length(args) > SYSCALL_ARGS_MAX)
-		return reader_fail(rd, "%s: more than %d args", where, SYSCALL_ARGS_MAX);
+		return reader_fail(reader, "%s: more than %d args", where, SYSCALL_ARGS_MAX);
 	for (i = 0; i < json_object_array_length(args); i++) {
 		char arg_where[64];
 
 		snprintf(arg_where, sizeof(arg_where), "%s.args[%zu]", where, i);
-		r = parse_arg(rd, json_object_array_get_idx(args, i), arg_where, &cmps[i]);
+		r = parse_arg(reader, json_object_array_get_idx(args, i), arg_where, &cmps[i]);
 		if (r < 0)
 			return r;
 		for (j = 0; j < i; j++) {
 			if (cmps[j].arg == cmps[i].arg)
-				return reader_fail(rd,
-						   "%s: a second comparison on argument %u (libseccomp "
-						   "takes one per argument in a rule; write another "
-						   "rule)",
-						   arg_where, cmps[i].arg);
+				return reader_fail(
+				    reader,
+				    "%s: a second comparison on argument %u (libseccomp "
+				    "takes one per argument in a rule; write another "
+				    "rule)",
+				    arg_where, cmps[i].arg);
 		}
 	}
 	*count = (unsigned)i;
@@ -504,30 +529,30 @@ static int parse_args(struct reader *rd, struct json_object *entry, const char *
 
 /* Collects the entry's names ("names", or Docker's older "name") and checks
  * that each is a known system call. */
-static int get_names(struct reader *rd, struct json_object *entry, const char *where,
+static int get_names(struct reader *reader, struct json_object *entry, const char *where,
 		     struct json_object **names, struct json_object **single)
 {
 	size_t i;
 	int r;
 
-	r = get_string_array(rd, entry, "names", where, names);
+	r = get_string_array(reader, entry, "names", where, names);
 	if (r == 0)
-		r = get_member(rd, entry, "name", json_type_string, where, single);
+		r = get_member(reader, entry, "name", json_type_string, where, single);
 	if (r < 0)
 		return r;
 	if (!*names && !*single)
-		return reader_fail(rd, "%s: \"names\" is missing", where);
+		return reader_fail(reader, "%s: \"names\" is missing", where);
 
 	for (i = 0; *names && i < json_object_array_length(*names); i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(*names, i));
 
 		if (sandbox_seccomp_resolve_syscall(name) == __NR_SCMP_ERROR)
-			return reader_fail(rd, "%s.names[%zu]: unknown system call \"%s\"", where,
-					   i, name);
+			return reader_fail(reader, "%s.names[%zu]: unknown system call \"%s\"",
+					   where, i, name);
 	}
-	if (*single && sandbox_seccomp_resolve_syscall(json_object_get_string(*single)) ==
-			   __NR_SCMP_ERROR)
-		return reader_fail(rd, "%s.name: unknown system call \"%s\"", where,
+	if (*single &&
+	    sandbox_seccomp_resolve_syscall(json_object_get_string(*single)) == __NR_SCMP_ERROR)
+		return reader_fail(reader, "%s.name: unknown system call \"%s\"", where,
 				   json_object_get_string(*single));
 	return 0;
 }
@@ -535,7 +560,7 @@ static int get_names(struct reader *rd, struct json_object *entry, const char *w
 /* Adds the rule for one name. A rule whose action equals the default
  * action changes nothing, and libseccomp rejects it with EACCES, so it is
  * skipped as Docker's runtime skips it. */
-static int add_rule(struct reader *rd, const char *name, uint32_t action,
+static int add_rule(struct reader *reader, const char *name, uint32_t action,
 		    const struct scmp_arg_cmp *cmps, unsigned count, bool applies,
 		    const char *where)
 {
@@ -544,22 +569,22 @@ static int add_rule(struct reader *rd, const char *name, uint32_t action,
 
 	if (nr < 0)
 		return 0; /* exists only on other architectures */
-	if (nr > rd->profile->highest_nr)
-		rd->profile->highest_nr = nr;
+	if (nr > reader->profile->highest_nr)
+		reader->profile->highest_nr = nr;
 	if (!applies)
 		return 0;
 
-	r = seccomp_rule_add_array(rd->profile->filter, action, nr, count, cmps);
+	r = seccomp_rule_add_array(reader->profile->filter, action, nr, count, cmps);
 	if (r == -EACCES)
 		return 0;
 	if (r < 0)
-		return reader_fail(rd, "%s: libseccomp rejected the rule for %s: %s", where, name,
-				   strerror(-r));
-	rd->profile->rule_count++;
+		return reader_fail(reader, "%s: libseccomp rejected the rule for %s: %s", where,
+				   name, strerror(-r));
+	reader->profile->rule_count++;
 	return 0;
 }
 
-static int parse_syscall_entry(struct reader *rd, struct json_object *entry, const char *where)
+static int parse_syscall_entry(struct reader *reader, struct json_object *entry, const char *where)
 {
 	struct scmp_arg_cmp cmps[SYSCALL_ARGS_MAX];
 	struct json_object *names, *single;
@@ -569,40 +594,38 @@ static int parse_syscall_entry(struct reader *rd, struct json_object *entry, con
 	size_t i;
 	int r;
 
-	if (!json_object_is_type(entry, json_type_object))
-		return reader_fail(rd, "%s must be an object", where);
-	r = check_keys(rd, entry, syscall_keys, where);
+	r = check_object(reader, entry, syscall_keys, where);
 	if (r == 0)
-		r = get_names(rd, entry, where, &names, &single);
+		r = get_names(reader, entry, where, &names, &single);
 	if (r == 0)
-		r = read_action(rd, entry, "action", "errnoRet", where, &action);
+		r = read_action(reader, entry, "action", "errnoRet", where, &action);
 	if (r == 0)
-		r = parse_args(rd, entry, where, cmps, &count);
+		r = parse_args(reader, entry, where, cmps, &count);
 	if (r == 0)
-		r = entry_applies(rd, entry, where, &applies);
+		r = entry_applies(reader, entry, where, &applies);
 	if (r < 0)
 		return r;
 
 	if (single)
-		r = add_rule(rd, json_object_get_string(single), action, cmps, count, applies,
+		r = add_rule(reader, json_object_get_string(single), action, cmps, count, applies,
 			     where);
 	for (i = 0; r == 0 && names && i < json_object_array_length(names); i++)
-		r = add_rule(rd, json_object_get_string(json_object_array_get_idx(names, i)),
+		r = add_rule(reader, json_object_get_string(json_object_array_get_idx(names, i)),
 			     action, cmps, count, applies, where);
 	return r;
 }
 
-static int parse_syscalls(struct reader *rd, struct json_object *root)
+static int parse_syscalls(struct reader *reader, struct json_object *root)
 {
 	struct json_object *syscalls;
 	size_t i;
-	int r = get_member(rd, root, "syscalls", json_type_array, "top level", &syscalls);
+	int r = get_member(reader, root, "syscalls", json_type_array, "top level", &syscalls);
 
 	for (i = 0; r == 0 && syscalls && i < json_object_array_length(syscalls); i++) {
 		char where[32];
 
 		snprintf(where, sizeof(where), "syscalls[%zu]", i);
-		r = parse_syscall_entry(rd, json_object_array_get_idx(syscalls, i), where);
+		r = parse_syscall_entry(reader, json_object_array_get_idx(syscalls, i), where);
 	}
 	return r;
 }
@@ -624,7 +647,8 @@ static void describe_offset(const char *text, size_t offset, char *out, size_t o
 	snprintf(out, out_len, "line %u, column %u", line, column);
 }
 
-static int parse_json(struct reader *rd, const char *text, size_t len, struct json_object **root)
+static int parse_json(struct reader *reader, const char *text, size_t len,
+		      struct json_object **root)
 {
 	struct json_tokener *tok = json_tokener_new();
 	enum json_tokener_error jerr;
@@ -632,7 +656,7 @@ static int parse_json(struct reader *rd, const char *text, size_t len, struct js
 	size_t end;
 
 	if (!tok)
-		return reader_fail(rd, "out of memory");
+		return reader_fail(reader, "out of memory");
 	/* Strict mode also rejects anything but white space after the
 	 * profile. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -642,58 +666,61 @@ static int parse_json(struct reader *rd, const char *text, size_t len, struct js
 	json_tokener_free(tok);
 
 	if (jerr == json_tokener_continue)
-		return reader_fail(rd, "invalid JSON: the text ends inside a value");
+		return reader_fail(reader, "invalid JSON: the text ends inside a value");
 	if (jerr != json_tokener_success) {
 		describe_offset(text, end, position, sizeof(position));
-		return reader_fail(rd, "invalid JSON at %s: %s", position,
+		return reader_fail(reader, "invalid JSON at %s: %s", position,
 				   json_tokener_error_desc(jerr));
 	}
 	if (!json_object_is_type(*root, json_type_object)) {
 		json_object_put(*root);
-		return reader_fail(rd, "the profile must be a JSON object");
+		return reader_fail(reader, "the profile must be a JSON object");
 	}
 	return 0;
 }
 
-static int read_kernel_version(struct reader *rd)
+static int read_kernel_version(struct reader *reader)
 {
 	struct utsname uts;
 
 	if (uname(&uts) < 0)
-		return reader_fail(rd, "uname failed: %s", strerror(errno));
-	if (sscanf(uts.release, "%u.%u", &rd->kernel_major, &rd->kernel_minor) != 2)
-		return reader_fail(rd, "cannot read the kernel version from \"%s\"", uts.release);
+		return reader_fail(reader, "uname failed: %s", strerror(errno));
+	if (sscanf(uts.release, "%u.%u", &reader->kernel_major, &reader->kernel_minor) != 2)
+		return reader_fail(reader, "cannot read the kernel version from \"%s\"",
+				   uts.release);
 	return 0;
 }
 
-static int create_filter(struct reader *rd, struct json_object *root)
+static int create_filter(struct reader *reader, struct json_object *root)
 {
 	uint32_t action;
 	int r;
 
-	r = read_action(rd, root, "defaultAction", "defaultErrnoRet", "top level", &action);
+	r = read_action(reader, root, "defaultAction", "defaultErrnoRet", "top level", &action);
 	if (r < 0)
 		return r;
-	rd->profile->default_action = action;
-	rd->profile->filter = seccomp_init(action);
-	if (!rd->profile->filter)
-		return reader_fail(rd, "libseccomp cannot create a filter");
+	reader->profile->default_action = action;
+	reader->profile->filter = seccomp_init(action);
+	if (!reader->profile->filter)
+		return reader_fail(reader, "libseccomp cannot create a filter");
 
-	/* A call of another architecture (int 0x80, x32 on x86_64) is an
-	 * attack on the filter, never a program's mistake. */
-	r = seccomp_attr_set(rd->profile->filter, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* A call of another architecture (a 32-bit program, int 0x80, x32 on
+	 * x86_64) kills the process, because the rules match native system
+	 * call numbers only. */
+	r = seccomp_attr_set(reader->profile->filter, SCMP_FLTATR_ACT_BADARCH,
+			     SCMP_ACT_KILL_PROCESS);
 	/* A binary tree instead of a linear list for the few hundred rules. */
 	if (r == 0)
-		r = seccomp_attr_set(rd->profile->filter, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+		r = seccomp_attr_set(reader->profile->filter, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0)
-		return reader_fail(rd, "cannot set filter attributes: %s", strerror(-r));
+		return reader_fail(reader, "cannot set filter attributes: %s", strerror(-r));
 	return 0;
 }
 
 int sandbox_seccomp_profile_load(const char *path, struct seccomp_profile *profile, char *err,
 				 size_t err_len)
 {
-	struct reader rd = {.path = path, .err = err, .err_len = err_len, .profile = profile};
+	struct reader reader = {.path = path, .err = err, .err_len = err_len, .profile = profile};
 	struct json_object *root = NULL;
 	cleanup_free char *text = NULL;
 	size_t len;
@@ -708,21 +735,21 @@ int sandbox_seccomp_profile_load(const char *path, struct seccomp_profile *profi
 			 strerror(-r));
 		return r;
 	}
-	r = read_kernel_version(&rd);
+	r = read_kernel_version(&reader);
 	if (r == 0)
-		r = parse_json(&rd, text, len, &root);
+		r = parse_json(&reader, text, len, &root);
 	if (r < 0)
 		return r;
 
-	r = check_keys(&rd, root, top_level_keys, "top level");
+	r = check_keys(&reader, root, top_level_keys, "top level");
 	if (r == 0)
-		r = check_architectures(&rd, root);
+		r = check_architectures(&reader, root);
 	if (r == 0)
-		r = parse_flags(&rd, root);
+		r = parse_flags(&reader, root);
 	if (r == 0)
-		r = create_filter(&rd, root);
+		r = create_filter(&reader, root);
 	if (r == 0)
-		r = parse_syscalls(&rd, root);
+		r = parse_syscalls(&reader, root);
 	json_object_put(root);
 	if (r < 0 && profile->filter) {
 		seccomp_release(profile->filter);

@@ -40,22 +40,46 @@
  * CAP_SYS_ADMIN, CAP_SYS_BOOT, CAP_SYS_MODULE, CAP_BPF and CAP_PERFMON. */
 static const char *const init_denied_syscalls[] = {
     /* mounts and namespaces */
-    "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree",
-    "open_tree_attr", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "unshare",
+    "setns",
+    "open_tree",
+    "open_tree_attr",
+    "move_mount",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
     /* kernel keyrings, which are not namespaced */
-    "keyctl", "add_key", "request_key",
+    "keyctl",
+    "add_key",
+    "request_key",
     /* large kernel attack surface */
-    "bpf", "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+    "bpf",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "userfaultfd",
     "perf_event_open",
     /* the host itself */
-    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "swapon",
-    "swapoff", "reboot",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "swapon",
+    "swapoff",
+    "reboot",
 };
 
 /* Exports the filter as BPF into a malloc'd program. libseccomp 2.5 writes
  * BPF only to an fd, so it goes through a memfd. */
-static int export_program(scmp_filter_ctx filter, struct sandbox_seccomp_program *prog,
-			  char *err, size_t err_len)
+static int export_program(scmp_filter_ctx filter, struct sandbox_seccomp_program *prog, char *err,
+			  size_t err_len)
 {
 	cleanup_close int fd = memfd_create("rexec-seccomp", MFD_CLOEXEC);
 	struct stat st;
@@ -107,8 +131,7 @@ static int prepend_enosys_check(struct sandbox_seccomp_program *prog, uint32_t h
 	check[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 						  offsetof(struct seccomp_data, nr));
 #if defined(__x86_64__)
-	check[n++] =
-	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2, 0);
+	check[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2, 0);
 #endif
 	check[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, highest_nr, 0, 1);
 	check[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
@@ -148,8 +171,8 @@ static int compile_profile(const char *profile_path, struct sandbox_seccomp *sc,
 	if (r < 0)
 		return r;
 
-	allowlist = profile.default_action != SCMP_ACT_ALLOW &&
-		    profile.default_action != SCMP_ACT_LOG;
+	allowlist =
+	    profile.default_action != SCMP_ACT_ALLOW && profile.default_action != SCMP_ACT_LOG;
 	if (!allowlist || profile.highest_nr < 0)
 		return 0;
 	sc->enosys_above = (unsigned)profile.highest_nr;

@@ -20,7 +20,7 @@ test_profile_denials_disappear() {
 	assert_eq "$(probe ptrace-child)" "ptrace-child: success"
 	assert_eq "$(probe process-vm-readv)" "process-vm-readv: success"
 	assert_eq "$(probe personality)" "personality-uname26: success"
-	# The kernel answers now: EAFNOSUPPORT where the family is not built.
+	# The kernel decides now, with EAFNOSUPPORT where the family is not built.
 	assert_not_contains "$(probe socket vsock)" "EPERM"
 	local expected="tiocsti: success"
 	if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2> /dev/null || echo 1)" = 0 ]; then

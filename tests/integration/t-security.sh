@@ -193,7 +193,7 @@ test_masked_proc_files_read_empty() {
 }
 
 # EROFS comes from the read-only bind: the kernel checks the mount first
-# when a file is opened with O_TRUNC, and would answer EACCES without it.
+# when a file is opened with O_TRUNC, and would return EACCES without it.
 test_proc_sys_is_read_only() {
 	local before out
 	before=$(cat /proc/sys/kernel/domainname)
@@ -307,12 +307,14 @@ test_probes_succeed_without_the_sandbox() {
 	done
 	assert_eq "$(probe_as_nobody clone3)" "clone3: EINVAL (Invalid argument)"
 	assert_eq "$(probe_as_nobody write /proc/self/comm renamed)" "write: success"
+
 	# As root in namespaces of their own, where nothing reaches the host.
 	if host_allows userns; then
 		assert_eq "$(probe_as_nobody_in_userns -m mount /tmp)" "mount: success"
 		assert_eq "$(probe_as_nobody_in_userns -u setns)" "setns: success"
 		assert_eq "$(probe_as_nobody_in_userns -m chroot /)" "chroot: success"
 	fi
+
 	# As root on the host: bpf needs it here (kernel.unprivileged_bpf_disabled),
 	# AF_PACKET needs CAP_NET_RAW.
 	assert_eq "$("$RX_DIR/probe" bpf)" "bpf: success"
@@ -320,8 +322,9 @@ test_probes_succeed_without_the_sandbox() {
 	# Device nodes need CAP_MKNOD in the initial user namespace.
 	assert_eq "$("$RX_DIR/probe" mknod "$RX_DIR/null")" "mknod: success"
 	assert_eq "$(script -qc "$RX_DIR/probe tiocsti" /dev/null < /dev/null | tr -d '\r' | grep -c ': success')" 2
-	# A setuid binary elevates where mounts allow it and no_new_privs is off;
-	# a non-root owner keeps this harmless.
+
+	# A setuid binary elevates where the mount allows it and no_new_privs is
+	# off. Its owner is not root, which keeps this harmless.
 	install -m 4755 -o 12345 "$RX_DIR/probe" "$RX_DIR/suid-probe"
 	assert_eq "$(probe_as_nobody_path "$RX_DIR/suid-probe" ids)" "ids: ruid=65534 euid=12345 suid=12345"
 	rm -f "$RX_DIR/suid-probe"

@@ -2,9 +2,8 @@
  * profiles, and what the compiled filters do when a process loads them.
  *
  * Each behaviour test forks a child that sets no_new_privs, loads one of
- * the compiled programs and makes a single system call; the child's exit
- * status is the errno it saw (0 for success), or the test sees the signal
- * that killed it. */
+ * the compiled programs and makes a single system call. The child exits
+ * with the errno it got (0 for success), unless a signal kills it. */
 #include "config.h"
 
 #include <errno.h>
@@ -37,10 +36,10 @@
 #include "rexec/util.h"
 #include "../../src/sandbox/sandbox-internal.h"
 
-#define DEFAULT_PROFILE     TOP_SRCDIR "/etc/seccomp.json"
-#define DOCKER_SHAPE        TOP_SRCDIR "/tests/unit/data/seccomp-docker-shape.json"
-#define KILLED_BY(sig)      (-(sig))
-#define SYSCALL_NR_UNKNOWN  1000 /* above every number a profile here names */
+#define DEFAULT_PROFILE    TOP_SRCDIR "/etc/seccomp.json"
+#define DOCKER_SHAPE       TOP_SRCDIR "/tests/unit/data/seccomp-docker-shape.json"
+#define KILLED_BY(sig)     (-(sig))
+#define SYSCALL_NR_UNKNOWN 1000 /* above every number a profile here names */
 #ifndef AF_ALG
 #define AF_ALG 38
 #endif
@@ -94,9 +93,8 @@ static void test_seccomp_default_profile_compiles(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(sandbox_seccomp_compile(DEFAULT_PROFILE, &f->filters, f->err,
-						 sizeof(f->err)),
-			 0);
+	assert_int_equal(
+	    sandbox_seccomp_compile(DEFAULT_PROFILE, &f->filters, f->err, sizeof(f->err)), 0);
 	assert_true(f->filters->rule_count > 300);
 	assert_true(f->filters->session.insn_count > 0);
 	assert_true(f->filters->init.insn_count > 0);
@@ -108,14 +106,13 @@ static void test_seccomp_docker_shaped_profile_compiles(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(sandbox_seccomp_compile(DOCKER_SHAPE, &f->filters, f->err,
-						 sizeof(f->err)),
+	assert_int_equal(sandbox_seccomp_compile(DOCKER_SHAPE, &f->filters, f->err, sizeof(f->err)),
 			 0);
 	/* getxattrat (464) is newer than libseccomp 2.5.4 and still resolved. */
 	assert_int_equal(f->filters->enosys_above, 464);
 }
 
-static void test_seccomp_allow_all_profile_has_no_enosys_check(void **state)
+static void test_seccomp_allow_all_skips_enosys_check(void **state)
 {
 	struct fixture *f = *state;
 
@@ -269,14 +266,14 @@ static int probe_unshare_user(void)
 	return result_of(syscall(SYS_unshare, CLONE_NEWUSER));
 }
 
-/* Without the filter the kernel answers ENOENT for the missing target, so
+/* Without the filter the kernel returns ENOENT for the missing target, so
  * the test never mounts anything on the host. */
 static int probe_mount(void)
 {
 	return result_of(syscall(SYS_mount, "none", "/nonexistent-rexec-test", "tmpfs", 0, NULL));
 }
 
-/* On a pipe the kernel answers a terminal ioctl with ENOTTY, so EPERM can
+/* On a pipe the kernel fails a terminal ioctl with ENOTTY, so EPERM can
  * only come from the filter. */
 static int ioctl_on_pipe(unsigned long request)
 {
@@ -337,7 +334,7 @@ static int probe_personality_query(void)
 	return result_of(syscall(SYS_personality, 0xffffffffUL));
 }
 
-/* No process has pid INT_MAX (above pid_max), so the kernel answers
+/* No process has pid INT_MAX (above pid_max), so the kernel returns
  * ESRCH and EPERM can only come from the filter. */
 static int probe_ptrace(void)
 {
@@ -394,8 +391,8 @@ struct filter_case {
 	int expected;
 };
 
-static void check_cases(const struct sandbox_seccomp_program *prog,
-			const struct filter_case *cases, size_t count)
+static void check_cases(const struct sandbox_seccomp_program *prog, const struct filter_case *cases,
+			size_t count)
 {
 	size_t i;
 
@@ -410,52 +407,51 @@ static void check_cases(const struct sandbox_seccomp_program *prog,
 static void test_seccomp_default_profile_filters_calls(void **state)
 {
 	static const struct filter_case cases[] = {
-	    {"getpid is allowed", probe_getpid, 0},
-	    {"clone3 returns ENOSYS", probe_clone3, ENOSYS},
-	    {"pthread_create falls back to clone", probe_pthread_create, 0},
-	    {"clone with CLONE_NEWUSER is denied", probe_clone_newuser, EPERM},
-	    {"keyctl is denied", probe_keyctl, EPERM},
-	    {"unshare is denied", probe_unshare_user, EPERM},
-	    {"mount is denied", probe_mount, EPERM},
-	    {"ptrace is denied", probe_ptrace, EPERM},
-	    {"a call above the profile returns ENOSYS", probe_unknown_syscall, ENOSYS},
-	    {"listns, named as denied, returns EPERM", probe_listns, EPERM},
-	    {"TIOCSTI is denied", probe_tiocsti, EPERM},
-	    {"TIOCSTI with high bits is denied", probe_tiocsti_high_bits, EPERM},
-	    {"TIOCLINUX is denied", probe_tioclinux, EPERM},
-	    {"TCGETS reaches the kernel", probe_tcgets, ENOTTY},
-	    {"AF_ALG is denied", probe_socket_alg, EPERM},
-	    {"AF_VSOCK is denied", probe_socket_vsock, EPERM},
-	    {"AF_PACKET is denied", probe_socket_packet, EPERM},
-	    {"AF_UNIX is allowed", probe_socket_unix, 0},
-	    {"personality(UNAME26) is denied", probe_personality_uname26, EPERM},
-	    {"personality query is allowed", probe_personality_query, 0},
+		{"getpid is allowed", probe_getpid, 0},
+		{"clone3 returns ENOSYS", probe_clone3, ENOSYS},
+		{"pthread_create falls back to clone", probe_pthread_create, 0},
+		{"clone with CLONE_NEWUSER is denied", probe_clone_newuser, EPERM},
+		{"keyctl is denied", probe_keyctl, EPERM},
+		{"unshare is denied", probe_unshare_user, EPERM},
+		{"mount is denied", probe_mount, EPERM},
+		{"ptrace is denied", probe_ptrace, EPERM},
+		{"a call above the profile returns ENOSYS", probe_unknown_syscall, ENOSYS},
+		{"listns, named as denied, returns EPERM", probe_listns, EPERM},
+		{"TIOCSTI is denied", probe_tiocsti, EPERM},
+		{"TIOCSTI with high bits is denied", probe_tiocsti_high_bits, EPERM},
+		{"TIOCLINUX is denied", probe_tioclinux, EPERM},
+		{"TCGETS reaches the kernel", probe_tcgets, ENOTTY},
+		{"AF_ALG is denied", probe_socket_alg, EPERM},
+		{"AF_VSOCK is denied", probe_socket_vsock, EPERM},
+		{"AF_PACKET is denied", probe_socket_packet, EPERM},
+		{"AF_UNIX is allowed", probe_socket_unix, 0},
+		{"personality(UNAME26) is denied", probe_personality_uname26, EPERM},
+		{"personality query is allowed", probe_personality_query, 0},
 #if defined(__x86_64__)
-	    {"int 0x80 kills the process", probe_int80, KILLED_BY(SIGSYS)},
-	    {"x32 kills the process", probe_x32, KILLED_BY(SIGSYS)},
+		{"int 0x80 kills the process", probe_int80, KILLED_BY(SIGSYS)},
+		{"x32 kills the process", probe_x32, KILLED_BY(SIGSYS)},
 #endif
 	};
 	struct fixture *f = *state;
 
-	assert_int_equal(sandbox_seccomp_compile(DEFAULT_PROFILE, &f->filters, f->err,
-						 sizeof(f->err)),
-			 0);
+	assert_int_equal(
+	    sandbox_seccomp_compile(DEFAULT_PROFILE, &f->filters, f->err, sizeof(f->err)), 0);
 	check_cases(&f->filters->session, cases, ARRAY_SIZE(cases));
 }
 
 static void test_seccomp_init_filter_denies_namespaces(void **state)
 {
 	static const struct filter_case cases[] = {
-	    {"getpid is allowed", probe_getpid, 0},
-	    {"a call unknown to the kernel reaches it", probe_unknown_syscall, ENOSYS},
-	    {"clone3 returns ENOSYS", probe_clone3, ENOSYS},
-	    {"clone with CLONE_NEWUSER is denied", probe_clone_newuser, EPERM},
-	    {"unshare is denied", probe_unshare_user, EPERM},
-	    {"mount is denied", probe_mount, EPERM},
-	    {"keyctl is denied", probe_keyctl, EPERM},
-	    {"TCGETS reaches the kernel", probe_tcgets, ENOTTY},
+		{"getpid is allowed", probe_getpid, 0},
+		{"a call unknown to the kernel reaches it", probe_unknown_syscall, ENOSYS},
+		{"clone3 returns ENOSYS", probe_clone3, ENOSYS},
+		{"clone with CLONE_NEWUSER is denied", probe_clone_newuser, EPERM},
+		{"unshare is denied", probe_unshare_user, EPERM},
+		{"mount is denied", probe_mount, EPERM},
+		{"keyctl is denied", probe_keyctl, EPERM},
+		{"TCGETS reaches the kernel", probe_tcgets, ENOTTY},
 #if defined(__x86_64__)
-	    {"int 0x80 kills the process", probe_int80, KILLED_BY(SIGSYS)},
+		{"int 0x80 kills the process", probe_int80, KILLED_BY(SIGSYS)},
 #endif
 	};
 	struct fixture *f = *state;
@@ -510,26 +506,25 @@ static int probe_fanotify_init(void)
 static void test_seccomp_docker_shape_includes_and_excludes(void **state)
 {
 	static const struct filter_case cases[] = {
-	    {"includes a kept capability", probe_getppid, 0},
-	    {"includes CAP_SYS_ADMIN, not kept", probe_getpgid, EPERM},
-	    {"includes a future minKernel", probe_getpgrp, EPERM},
-	    {"excludes that match nothing", probe_getsid, 0},
-	    {"errnoRet of a rule", probe_getrandom, EINVAL},
-	    {"Docker's socket ranges deny AF_ALG", probe_socket_alg, EPERM},
-	    {"Docker's socket ranges allow AF_UNIX", probe_socket_unix, 0},
-	    {"clone3 returns ENOSYS", probe_clone3, ENOSYS},
-	    {"unshare gated on CAP_SYS_ADMIN", probe_unshare_user, EPERM},
-	    {"an unnamed call below the highest name", probe_fanotify_init, EPERM},
-	    {"a call above the highest name", probe_unknown_syscall, ENOSYS},
+		{"includes a kept capability", probe_getppid, 0},
+		{"includes CAP_SYS_ADMIN, not kept", probe_getpgid, EPERM},
+		{"includes a future minKernel", probe_getpgrp, EPERM},
+		{"excludes that match nothing", probe_getsid, 0},
+		{"errnoRet of a rule", probe_getrandom, EINVAL},
+		{"Docker's socket ranges deny AF_ALG", probe_socket_alg, EPERM},
+		{"Docker's socket ranges allow AF_UNIX", probe_socket_unix, 0},
+		{"clone3 returns ENOSYS", probe_clone3, ENOSYS},
+		{"unshare gated on CAP_SYS_ADMIN", probe_unshare_user, EPERM},
+		{"an unnamed call below the highest name", probe_fanotify_init, EPERM},
+		{"a call above the highest name", probe_unknown_syscall, ENOSYS},
 #if defined(__x86_64__)
-	    {"excludes the native arch", probe_getuid, EPERM},
-	    {"unconditional names", probe_geteuid, 0},
+		{"excludes the native arch", probe_getuid, EPERM},
+		{"unconditional names", probe_geteuid, 0},
 #endif
 	};
 	struct fixture *f = *state;
 
-	assert_int_equal(sandbox_seccomp_compile(DOCKER_SHAPE, &f->filters, f->err,
-						 sizeof(f->err)),
+	assert_int_equal(sandbox_seccomp_compile(DOCKER_SHAPE, &f->filters, f->err, sizeof(f->err)),
 			 0);
 	check_cases(&f->filters->session, cases, ARRAY_SIZE(cases));
 }
@@ -541,7 +536,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    TEST(test_seccomp_default_profile_compiles),
 	    TEST(test_seccomp_docker_shaped_profile_compiles),
-	    TEST(test_seccomp_allow_all_profile_has_no_enosys_check),
+	    TEST(test_seccomp_allow_all_skips_enosys_check),
 	    TEST(test_seccomp_missing_file_is_named),
 	    TEST(test_seccomp_broken_profiles_are_rejected),
 	    TEST(test_seccomp_default_profile_filters_calls),
