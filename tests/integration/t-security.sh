@@ -11,9 +11,11 @@
 
 SIGSYS_NUMBER=31
 
+# alice's home is a plain directory (home=0), so that tests can plant files
+# in it from the host; bob has the default tier's home image.
 rx_setup_file() {
-	rx_start || return 1
-	rx_user alice
+	rx_start "Tier plain home=0" || return 1
+	rx_user alice plain
 	rx_user bob
 	cc -O2 -Wall -o "$RX_DIR/probe" "$RX_TOP/tests/security/probe.c" || return 1
 	rx_ssh alice 'cat > ~/probe && chmod 755 ~/probe' < "$RX_DIR/probe"
@@ -65,12 +67,15 @@ uid_base_of() {
 }
 
 test_profile_verification_checks_pass() {
-	local out status=0
-	out=$(rx_ssh alice 'bash -s' < "$RX_TOP/tests/security/verify.sh") || status=$?
-	grep '^not ok' <<< "$out" >&2 || true
-	assert_eq "$status" 0 "verify.sh reported a failed check"
-	assert_contains "$out" "ok - seccomp is in filter mode"
-	assert_contains "$out" "ok - ip addr lists only lo"
+	local user out status
+	for user in alice bob; do
+		status=0
+		out=$(rx_ssh "$user" 'bash -s' < "$RX_TOP/tests/security/verify.sh") || status=$?
+		grep '^not ok' <<< "$out" >&2 || true
+		assert_eq "$status" 0 "verify.sh reported a failed check for $user"
+		assert_contains "$out" "ok - seccomp is in filter mode"
+		assert_contains "$out" "ok - ip addr lists only lo"
+	done
 }
 
 test_mount_is_denied() {
@@ -252,13 +257,13 @@ test_chown_to_other_uids_is_denied() {
 	assert_eq "$(stat -c %u "$home/owned")" "$((base + 1000))"
 }
 
-# The host path of bob's home exists on the host; only alice's mount
-# namespace hides it.
+# bob's home image exists on the host; only alice's mount namespace hides
+# it.
 test_other_users_home_is_unreachable() {
 	local secret=bob-secret-$RANDOM
 	rx_ssh bob "echo $secret > ~/secret"
 	local out
-	out=$(rx_ssh alice "ls -A /home; cat /home/bob/secret $RX_DIR/state/homes/bob/secret ../bob/secret 2>&1; grep -rs $secret /home /tmp /run /root; true")
+	out=$(rx_ssh alice "ls -A /home; cat /home/bob/secret $RX_DIR/state/homes/bob.img ../bob/secret 2>&1; grep -rs $secret /home /tmp /run /root; true")
 	assert_eq "$(head -n 1 <<< "$out")" "user"
 	assert_not_contains "$out" "$secret"
 	assert_eq "$(grep -c 'No such file or directory' <<< "$out")" 3
