@@ -5,7 +5,7 @@
 # Every probe that expects a denial is also run outside the sandbox, as
 # nobody or as root in a namespace of its own, where it must succeed
 # (test_probes_succeed_without_the_sandbox), so a probe that could never
-# fail would show up there; t-seccomp-profile.sh runs them in a sandbox
+# fail would show up there. t-seccomp-profile.sh runs them in a sandbox
 # whose profile allows everything. EPERM means seccomp (or a missing
 # capability), EACCES Landlock, EROFS a read-only mount.
 
@@ -239,7 +239,7 @@ test_setuid_binary_does_not_elevate() {
 	local home=$RX_DIR/state/homes/alice base
 	base=$(uid_base_of alice)
 	# A binary owned by the sandbox's root with the setuid bit, planted
-	# from the host because nobody inside may create one.
+	# from the host because no process inside may create one.
 	cp "$RX_DIR/probe" "$home/suid-probe"
 	chown "$base:$base" "$home/suid-probe"
 	chmod 4755 "$home/suid-probe"
