@@ -46,7 +46,7 @@ tests_unit_test_home_LDADD = $(UNIT_LIBS)
 # Runs the real monitor against a scripted network process; needs root.
 check_PROGRAMS += tests/unit/test_monitor
 tests_unit_test_monitor_SOURCES = tests/unit/test_monitor.c tests/unit/test_keys.h
-tests_unit_test_monitor_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_monitor_CFLAGS = $(UNIT_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_monitor_LDADD = $(UNIT_LIBS)
 
 check_PROGRAMS += tests/unit/test_seccomp

@@ -37,6 +37,7 @@
 #include "rexec/log.h"
 #include "rexec/monitor.h"
 #include "rexec/proto.h"
+#include "rexec/seccomp.h"
 #include "rexec/server.h"
 #include "rexec/store.h"
 #include "test_keys.h"
@@ -142,17 +143,28 @@ static int receive_links(struct fixture *fx)
 
 static void __attribute__((noreturn)) run_monitor(struct fixture *fx, int harness_child)
 {
+	struct sandbox_seccomp *seccomp = NULL;
+	char err[SANDBOX_SECCOMP_ERROR_MAX];
 	int listen_fds[1] = {harness_child};
 	int r;
 
 	log_init("test_monitor", false, LOG_LEVEL_ERROR);
 	close(fx->harness);
+	/* The profile of the source tree, because the test build is not
+	 * installed. */
+	r = sandbox_seccomp_compile(TOP_SRCDIR "/etc/seccomp.json", &seccomp, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
 	r = monitor_run(&(struct monitor_params){
 		.cfg = &fx->cfg,
 		.config_path = "/dev/null",
 		.listen_fds = listen_fds,
 		.listen_count = 1,
+		.seccomp = seccomp,
 	});
+	sandbox_seccomp_free(seccomp);
 	close(harness_child);
 	config_free(&fx->cfg);
 	/* exit, not _exit, so LeakSanitizer checks the monitor too. */
