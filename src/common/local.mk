@@ -5,4 +5,5 @@ librexec_a_SOURCES += \
 	src/common/proto.c \
 	src/common/username.c \
 	src/common/config.c \
-	src/common/proctitle.c
+	src/common/proctitle.c \
+	src/common/envcheck.c

@@ -20,6 +20,7 @@
 
 #include "rexec/audit.h"
 #include "rexec/cgroup.h"
+#include "rexec/envcheck.h"
 #include "rexec/home.h"
 #include "rexec/log.h"
 #include "rexec/monitor.h"
@@ -320,28 +321,6 @@ static struct mon_sandbox *box_get(struct monitor *m, const struct store_user *u
 
 /* ---- requests from the network process --------------------------------- */
 
-/* Only locale variables pass; the network process filters too, but its
- * answer is not trusted. */
-static bool env_entry_allowed(const char *entry)
-{
-	const char *eq = strchr(entry, '=');
-	size_t name_len = eq ? (size_t)(eq - entry) : 0;
-
-	if (!eq || name_len == 0)
-		return false;
-	if (!(name_len == 4 && strncmp(entry, "LANG", 4) == 0) && strncmp(entry, "LC_", 3) != 0)
-		return false;
-	for (const char *p = entry; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return false;
-	}
-	for (const char *p = entry; p < eq; p++) {
-		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
-			return false;
-	}
-	return true;
-}
-
 static bool term_is_valid(const char *term)
 {
 	for (const char *p = term; *p; p++) {
@@ -409,9 +388,13 @@ static int check_open_request(struct monitor *m, const struct proto_msg *req,
 		snprintf(err, err_len, "invalid terminal type");
 		return -EINVAL;
 	}
+	/* The network process filters env requests too, but its answer is
+	 * not trusted. */
 	for (size_t i = 0; i < req->env_count; i++) {
-		if (!env_entry_allowed(req->env[i])) {
-			snprintf(err, err_len, "environment variable not allowed");
+		const char *reason = envcheck_entry(m->cfg, req->env[i]);
+
+		if (reason) {
+			snprintf(err, err_len, "environment entry %zu rejected: %s", i, reason);
 			return -EPERM;
 		}
 	}

@@ -289,6 +289,7 @@ static void flush_output(struct chan *chan, struct out_stream *stream)
 		}
 		if (rc == 0)
 			return;
+		liveness_note_data(chan->conn);
 		memmove(stream->buf, stream->buf + rc, stream->len - (size_t)rc);
 		stream->len -= (size_t)rc;
 	}
@@ -355,6 +356,7 @@ static void on_fd_event(uv_poll_t *handle, int status, int events)
 	if (!chan)
 		return;
 	conn = chan->conn;
+	requests_set_active(conn);
 	/* libuv 1.44 reports POLLERR (for example a pipe whose reader is gone)
 	 * as UV_EBADF and stops the handle. The read or write below then
 	 * returns the real error. */
@@ -450,13 +452,19 @@ static void audit_start(struct chan *chan)
 	char session[16];
 
 	snprintf(session, sizeof(session), "%08x", chan->session_id);
-	chan_log(LOG_LEVEL_INFO, chan, "session started: %s, pty %s",
-		 chan->is_exec ? "exec" : "shell", chan->want_pty ? "yes" : "no");
+	chan_log(LOG_LEVEL_INFO, chan, "session started: %s, pty %s", chan_kind(chan),
+		 chan->want_pty ? "yes" : "no");
+	if (chan->subsystem[0]) {
+		audit_event("session_start", AUDIT_STR, "session", session, AUDIT_INT, "conn",
+			    (long long)conn->id, AUDIT_STR, "user", conn->user, AUDIT_STR, "source",
+			    conn->addr, AUDIT_STR, "kind", "subsystem", AUDIT_STR, "subsystem",
+			    chan->subsystem, AUDIT_BOOL, "pty", (int)chan->want_pty, AUDIT_END);
+		return;
+	}
 	audit_event("session_start", AUDIT_STR, "session", session, AUDIT_INT, "conn",
 		    (long long)conn->id, AUDIT_STR, "user", conn->user, AUDIT_STR, "source",
-		    conn->addr, AUDIT_STR, "kind", chan->is_exec ? "exec" : "shell", AUDIT_STR,
-		    "command", chan->command, AUDIT_BOOL, "pty", (int)chan->want_pty,
-		    AUDIT_END);
+		    conn->addr, AUDIT_STR, "kind", chan_kind(chan), AUDIT_STR, "command",
+		    chan->command, AUDIT_BOOL, "pty", (int)chan->want_pty, AUDIT_END);
 }
 
 /* Takes the fds out of a PROTO_SESSION_OPENED for this channel. */
@@ -495,6 +503,20 @@ void bridge_on_opened(struct chan *chan, struct proto_msg *msg)
 	if (chan->winsize_pending)
 		bridge_set_winsize(chan);
 	audit_start(chan);
+}
+
+/* sshd does the same on eow@openssh.com: the program gets EPIPE or
+ * SIGPIPE on its next write to stdout, as with a local broken pipe, and
+ * stderr keeps flowing. */
+void bridge_on_output_refused(struct chan *chan)
+{
+	if (chan->output_refused || chan->want_pty)
+		return;
+	chan->output_refused = true;
+	chan_log(LOG_LEVEL_DEBUG, chan, "client closed its output: closing the program's stdout");
+	chan->out.len = 0;
+	chan->out.eof = true;
+	watch_close(&chan->out.watch);
 }
 
 void bridge_on_exited(struct chan *chan, int wait_status)

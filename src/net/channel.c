@@ -1,10 +1,9 @@
 /* One session channel: the client's requests (pty-req, env, shell, exec,
- * window-change, signal, eof, close) up to the point where the session is
- * asked for. The byte bridge and the ending are in bridge.c.
+ * subsystem, window-change, signal, eof, close) up to the point where the
+ * session is asked for. The byte bridge and the ending are in bridge.c.
  *
- * Only "session" channels exist: with server callbacks set and no message
- * callback, libssh 0.10.6 itself refuses direct-tcpip, x11 and
- * auth-agent opens and any request without a callback below. */
+ * Only "session" channels exist. Other channel types and requests without
+ * a callback below reach requests.c, which logs and rejects them. */
 #include "config.h"
 
 #include <ctype.h>
@@ -15,6 +14,8 @@
 #include <string.h>
 
 #include "net-internal.h"
+#include "rexec/audit.h"
+#include "rexec/envcheck.h"
 #include "rexec/util.h"
 
 /* Total bytes of "NAME=value" entries per session, so that a session
@@ -57,26 +58,31 @@ static bool term_is_valid(const char *term)
 	return true;
 }
 
-static bool env_name_allowed(const char *name)
+/* Makes a client-supplied name safe for a log line: at most 64 bytes,
+ * anything outside printable ASCII replaced by '?'. */
+static void sanitize_name(char *dst, size_t dst_len, const char *src)
 {
-	if (strcmp(name, "LANG") == 0)
-		return true;
-	if (strncmp(name, "LC_", 3) != 0 || name[3] == '\0')
-		return false;
-	for (const char *p = name + 3; *p; p++) {
-		if (!isupper((unsigned char)*p) && *p != '_')
-			return false;
-	}
-	return true;
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < dst_len && i < 64; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
 }
 
-static bool env_value_allowed(const char *value)
+/* Logs a rejected request. A client can repeat requests at no cost, so
+ * each channel logs at most CHAN_REJECT_LOG_MAX of them. */
+static void log_rejection(struct chan *chan, const char *what, const char *name, const char *reason)
 {
-	for (const char *p = value; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return false;
+	char safe[PROTO_NAME_MAX + 8];
+
+	if (chan->rejections_logged > CHAN_REJECT_LOG_MAX)
+		return;
+	if (chan->rejections_logged++ == CHAN_REJECT_LOG_MAX) {
+		chan_log(LOG_LEVEL_INFO, chan, "further rejected requests are not logged");
+		return;
 	}
-	return true;
+	sanitize_name(safe, sizeof(safe), name);
+	chan_log(LOG_LEVEL_INFO, chan, "%s \"%s\" rejected: %s", what, safe, reason);
 }
 
 /* ---- requests ---- */
@@ -115,16 +121,22 @@ static int on_window_change(ssh_session session, ssh_channel channel, int cols, 
 	return 0;
 }
 
+/* Values are not logged: a client may pass a secret in one. */
 static int on_env_request(ssh_session session, ssh_channel channel, const char *name,
 			  const char *value, void *userdata)
 {
 	struct chan *chan = userdata;
 	size_t name_len = strlen(name);
+	const char *reason;
 	char *entry;
 
-	if (chan->state != CHAN_SETUP || !env_name_allowed(name) || !env_value_allowed(value) ||
-	    name_len + 1 + strlen(value) >= PROTO_ENV_LEN_MAX) {
-		chan_log(LOG_LEVEL_DEBUG, chan, "env request rejected");
+	if (chan->state != CHAN_SETUP) {
+		log_rejection(chan, "env request", name, "session already started");
+		return 1;
+	}
+	reason = envcheck_variable(chan->conn->srv->cfg, name, value);
+	if (reason) {
+		log_rejection(chan, "env request", name, reason);
 		return 1;
 	}
 	if (asprintf(&entry, "%s=%s", name, value) < 0)
@@ -141,7 +153,7 @@ static int on_env_request(ssh_session session, ssh_channel channel, const char *
 		}
 	}
 	if (chan->env_count == PROTO_ENV_MAX || chan->env_bytes + strlen(entry) > ENV_TOTAL_MAX) {
-		chan_log(LOG_LEVEL_INFO, chan, "env request rejected: environment limit reached");
+		log_rejection(chan, "env request", name, "environment limit reached");
 		free(entry);
 		return 1;
 	}
@@ -150,6 +162,23 @@ static int on_env_request(ssh_session session, ssh_channel channel, const char *
 	return 0;
 }
 
+/* With a PTY the terminal type comes from pty-req only. spawn.c ignores an
+ * env TERM then too; dropping it here keeps it out of the request. */
+static void drop_env_term(struct chan *chan)
+{
+	for (size_t i = 0; i < chan->env_count; i++) {
+		if (strncmp(chan->env[i], "TERM=", 5) != 0)
+			continue;
+		chan_log(LOG_LEVEL_DEBUG, chan, "env TERM ignored: pty-req sets TERM");
+		chan->env_bytes -= strlen(chan->env[i]);
+		free(chan->env[i]);
+		chan->env[i] = chan->env[--chan->env_count];
+		return;
+	}
+}
+
+/* Asks the monitor for the session: the login shell when command is
+ * NULL, otherwise "shell -c command". */
 static int start_session(struct chan *chan, const char *command)
 {
 	struct server *srv = chan->conn->srv;
@@ -162,6 +191,8 @@ static int start_session(struct chan *chan, const char *command)
 			return 1;
 		chan->is_exec = true;
 	}
+	if (chan->want_pty)
+		drop_env_term(chan);
 	chan->request_id = srv->next_request_id++;
 	if (srv->next_request_id == 0)
 		srv->next_request_id = 1;
@@ -174,8 +205,8 @@ static int start_session(struct chan *chan, const char *command)
 		chan->state = CHAN_SETUP;
 		return 1;
 	}
-	chan_log(LOG_LEVEL_DEBUG, chan, "%s requested (request %u, pty %s)",
-		 command ? "exec" : "shell", chan->request_id, chan->want_pty ? "yes" : "no");
+	chan_log(LOG_LEVEL_DEBUG, chan, "%s requested (request %u, pty %s)", chan_kind(chan),
+		 chan->request_id, chan->want_pty ? "yes" : "no");
 	return 0;
 }
 
@@ -198,34 +229,82 @@ static int on_exec_request(ssh_session session, ssh_channel channel, const char 
 	return start_session(chan, command);
 }
 
+/* Builds "exec 'path'" for the shell, with each ' in path written as '\''. */
+static char *exec_command_for(const char *path)
+{
+	size_t len = strlen("exec ''") + 1;
+	char *command, *out;
+
+	for (const char *p = path; *p; p++)
+		len += *p == '\'' ? 4 : 1;
+	command = malloc(len);
+	if (!command)
+		return NULL;
+	out = command + sprintf(command, "exec '");
+	for (const char *p = path; *p; p++) {
+		if (*p == '\'') {
+			memcpy(out, "'\\''", 4);
+			out += 4;
+		} else {
+			*out++ = *p;
+		}
+	}
+	strcpy(out, "'");
+	return command;
+}
+
+/* Only "sftp" exists. It runs SftpServer inside the user's sandbox as the
+ * login user, through the login shell as sshd runs subsystems, so file
+ * transfer sees exactly what a shell session sees. */
 static int on_subsystem_request(ssh_session session, ssh_channel channel, const char *subsystem,
 				void *userdata)
 {
-	char name[PROTO_NAME_MAX];
+	struct chan *chan = userdata;
+	char *command;
+	int rc;
 
-	snprintf(name, sizeof(name), "%s", subsystem);
-	for (char *p = name; *p; p++) {
-		if (!isprint((unsigned char)*p))
-			*p = '?';
+	if (strcmp(subsystem, "sftp") != 0) {
+		char name[PROTO_NAME_MAX];
+
+		sanitize_name(name, sizeof(name), subsystem);
+		requests_audit_rejected(chan->conn, "subsystem", name, "only sftp is offered");
+		return 1;
 	}
-	chan_log(LOG_LEVEL_INFO, (struct chan *)userdata, "subsystem \"%s\" rejected", name);
-	return 1;
+	if (chan->state != CHAN_SETUP)
+		return 1;
+	command = exec_command_for(chan->conn->srv->cfg->sftp_server);
+	if (!command || strlen(command) >= PROTO_COMMAND_MAX) {
+		free(command);
+		chan_log(LOG_LEVEL_ERROR, chan, "building the sftp command failed");
+		return 1;
+	}
+	snprintf(chan->subsystem, sizeof(chan->subsystem), "%s", subsystem);
+	rc = start_session(chan, command);
+	free(command);
+	if (rc != 0)
+		chan->subsystem[0] = '\0';
+	return rc;
 }
 
+/* Unknown names get no reply (a signal request asks for none), only a log
+ * line, as RFC 4254 section 6.9 leaves unsupported signals to the server. */
 static void on_signal(ssh_session session, ssh_channel channel, const char *name, void *userdata)
 {
 	struct chan *chan = userdata;
 
-	if (chan->state != CHAN_RUNNING || chan->exited)
-		return;
 	for (size_t i = 0; i < ARRAY_SIZE(client_signals); i++) {
-		if (strcmp(name, client_signals[i].name) == 0) {
-			monitor_send_session_signal(chan->conn->srv, chan->session_id,
-						    client_signals[i].signo);
+		if (strcmp(name, client_signals[i].name) != 0)
+			continue;
+		if (chan->state != CHAN_RUNNING || chan->exited) {
+			log_rejection(chan, "signal request", name, "no running session");
 			return;
 		}
+		chan_log(LOG_LEVEL_INFO, chan, "signal %s requested by the client", name);
+		monitor_send_session_signal(chan->conn->srv, chan->session_id,
+					    client_signals[i].signo);
+		return;
 	}
-	chan_log(LOG_LEVEL_DEBUG, chan, "signal request ignored: not in the allowed list");
+	log_rejection(chan, "signal request", name, "not INT, TERM, HUP, KILL, USR1, USR2 or QUIT");
 }
 
 /* ---- data, eof, close ---- */
@@ -239,6 +318,7 @@ static int on_data(ssh_session session, ssh_channel channel, void *data, uint32_
 	 * libssh 0.10.6 still delivers DATA that arrives after CLOSE. */
 	if (is_stderr || chan->client_closed)
 		return (int)len;
+	liveness_note_data(chan->conn);
 	return bridge_on_client_data(chan, data, len);
 }
 
@@ -259,6 +339,13 @@ static void on_close(ssh_session session, ssh_channel channel, void *userdata)
 }
 
 /* ---- lifetime ---- */
+
+const char *chan_kind(const struct chan *chan)
+{
+	if (chan->subsystem[0])
+		return "subsystem";
+	return chan->is_exec ? "exec" : "shell";
+}
 
 static void setup_callbacks(struct chan *chan)
 {
@@ -314,6 +401,8 @@ ssh_channel chan_open(struct conn *conn)
 	}
 	LIST_INSERT_HEAD(&conn->chans, chan, link);
 	conn->chan_count++;
+	/* A new session counts as use of the connection for IdleTimeout. */
+	liveness_note_data(conn);
 	return chan->channel;
 }
 

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,10 @@ static void auth_succeeded(struct conn *conn, const char *user, ssh_key pubkey,
 		conn->srv->unauth_count--;
 	}
 	uv_timer_stop(conn->grace_timer);
+	if (liveness_start(conn) < 0) {
+		conn_log(LOG_LEVEL_ERROR, conn, "starting the keepalive and idle timers failed");
+		conn->want_abort = true;
+	}
 
 	conn_log(LOG_LEVEL_INFO, conn, "authenticated from %s port %u with %s key %s", conn->addr,
 		 conn->port, ssh_key_type_to_char(ssh_key_type(pubkey)), fingerprint);
@@ -294,6 +299,7 @@ static void pump(struct conn *conn)
 {
 	int rc;
 
+	requests_set_active(conn);
 	if (conn->state == CONN_KEX) {
 		/* Never called after the key exchange: its termination test
 		 * ignores the authenticated state and would return SSH_AGAIN. */
@@ -355,6 +361,7 @@ static void begin_close(struct conn *conn)
 {
 	conn->state = CONN_CLOSING;
 	uv_timer_stop(conn->grace_timer);
+	liveness_stop(conn);
 	uv_timer_start(conn->drain_timer, on_drain_timeout, NET_CLOSE_DRAIN_MS, 0);
 }
 
@@ -377,6 +384,9 @@ static void step_channels(struct conn *conn)
 
 void conn_after(struct conn *conn)
 {
+	requests_set_active(conn);
+	if (conn->state >= CONN_OPEN)
+		liveness_after_pump(conn);
 	if (conn->want_abort || conn_is_dead(conn)) {
 		conn_teardown(conn, false);
 		return;
@@ -434,12 +444,29 @@ static void set_tcp_options(struct conn *conn)
 	    {IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPCNT_N, "TCP_KEEPCNT"},
 	};
 
+	const struct config *cfg = conn->srv->cfg;
+	unsigned long long limit_ms;
+	unsigned user_timeout_ms;
+
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
 		if (setsockopt(conn->fd, options[i].level, options[i].name, &options[i].value,
 			       sizeof(options[i].value)) < 0)
 			conn_log(LOG_LEVEL_WARN, conn, "setsockopt %s failed: %s", options[i].label,
 				 strerror(errno));
 	}
+
+	/* The kernel drops the connection once sent data stays unacknowledged
+	 * this long, so a vanished peer ends no later than keepalive would
+	 * notice; a frozen one still acknowledges and is left to keepalive. */
+	if (cfg->client_alive_interval_s == 0)
+		return;
+	limit_ms =
+	    (unsigned long long)cfg->client_alive_interval_s * cfg->client_alive_count_max * 1000;
+	user_timeout_ms = limit_ms > INT_MAX ? INT_MAX : (unsigned)limit_ms;
+	if (setsockopt(conn->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+		       sizeof(user_timeout_ms)) < 0)
+		conn_log(LOG_LEVEL_WARN, conn, "setsockopt TCP_USER_TIMEOUT failed: %s",
+			 strerror(errno));
 }
 
 static void setup_callbacks(struct conn *conn)
@@ -483,6 +510,8 @@ static int attach_session(struct conn *conn)
 	setup_callbacks(conn);
 	if (ssh_set_server_callbacks(conn->session, &conn->server_cb) != SSH_OK)
 		return -EIO;
+	requests_attach(conn);
+	ssh_set_counters(conn->session, NULL, &conn->rx_counter);
 	ssh_set_auth_methods(conn->session, SSH_AUTH_METHOD_PUBLICKEY);
 	return 0;
 }
@@ -610,7 +639,9 @@ void conn_teardown(struct conn *conn, bool graceful)
 
 	server_close_handle((uv_handle_t *)conn->grace_timer);
 	server_close_handle((uv_handle_t *)conn->drain_timer);
+	liveness_stop(conn);
 	release_session(conn, graceful);
+	requests_forget(conn);
 
 	conn_log(LOG_LEVEL_INFO, conn, "disconnected %s port %u after %llu ms", conn->addr,
 		 conn->port, util_now_ms() - conn->start_ms);

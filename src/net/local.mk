@@ -7,3 +7,5 @@ librexec_a_SOURCES += src/net/bridge.c
 librexec_a_SOURCES += src/net/monclient.c
 librexec_a_SOURCES += src/net/privdrop.c
 librexec_a_SOURCES += src/net/seccomp.c
+librexec_a_SOURCES += src/net/requests.c
+librexec_a_SOURCES += src/net/liveness.c

@@ -46,11 +46,18 @@
 #define NET_PENDING_MAX    (32 * 1024)
 #define NET_INPUT_HARD_MAX (4 * 1024 * 1024)
 
-#define NET_BANNER               "rexec"
+/* Sent after "SSH-2.0-". The OpenSSH client (up to 10.x) sends
+ * eow@openssh.com, which tells that its stdout is gone, only to servers
+ * whose version starts with "OpenSSH" (compat.c, nchan.c); without it,
+ * "ssh host yes | head -1" would never return. The name claims no OpenSSH
+ * release, so no scanner matches it to OpenSSH's advisories, and it
+ * names neither libssh nor a version. */
+#define NET_BANNER               "OpenSSH_compatible rexec"
 #define NET_KEY_CHECK_TIMEOUT_MS 5000
 #define NET_CLOSE_DRAIN_MS       2000  /* wait for libssh's output before disconnecting */
 #define NET_PTY_QUIET_MS         50    /* PTY output drain after the program exited */
 #define NET_WINSIZE_MAX          10000 /* clamp for PTY columns and rows */
+#define CHAN_REJECT_LOG_MAX      16    /* rejected requests logged per channel */
 
 struct conn;
 struct chan;
@@ -142,6 +149,16 @@ struct conn {
 
 	LIST_HEAD(, chan) chans;
 	unsigned chan_count;
+
+	/* Liveness (liveness.c). libssh adds to rx_counter as it decrypts. */
+	struct ssh_counter_struct rx_counter;
+	size_t rx_packets_seen;
+	unsigned long long last_rx_ms;   /* last packet from the client */
+	unsigned long long last_data_ms; /* last channel data, either direction */
+	uv_timer_t *alive_timer;         /* NULL when ClientAliveInterval is 0 */
+	uv_timer_t *idle_timer;          /* NULL when IdleTimeout is 0 */
+
+	unsigned rejections_audited; /* rejected forwarding requests */
 };
 
 enum chan_state {
@@ -174,8 +191,9 @@ struct chan {
 	bool want_pty;
 	char term[PROTO_NAME_MAX];
 	uint32_t cols, rows;
-	bool is_exec;
+	bool is_exec; /* exec or subsystem: command is set */
 	char *command;
+	char subsystem[PROTO_NAME_MAX]; /* "sftp", or empty */
 	char *env[PROTO_ENV_MAX];
 	size_t env_count;
 	size_t env_bytes;
@@ -190,6 +208,8 @@ struct chan {
 	size_t spill_off, spill_len; /* unwritten part: spill[spill_off .. spill_len) */
 	size_t leftover_len;         /* client bytes still in libssh's channel buffer */
 	bool input_closed;           /* program stdin closed or broken: discard input */
+	bool output_refused;         /* eow@openssh.com: the client's stdout is gone */
+	unsigned rejections_logged;  /* rejected env and signal requests */
 
 	bool client_eof;
 	bool client_closed;
@@ -223,6 +243,8 @@ const char *conn_user_for_log(const struct conn *conn);
 
 /* channel.c */
 ssh_channel chan_open(struct conn *conn);
+/* Returns "shell", "exec" or "subsystem", for logs and audit. */
+const char *chan_kind(const struct chan *chan);
 void chan_free(struct chan *chan);
 void chan_abort(struct chan *chan, const char *reason);
 struct chan *chan_find_request(struct server *srv, uint32_t request_id);
@@ -236,6 +258,30 @@ int bridge_on_client_data(struct chan *chan, const uint8_t *data, size_t len);
 void bridge_set_winsize(struct chan *chan);
 void bridge_close_fds(struct chan *chan);
 void bridge_audit_end(struct chan *chan, const char *reason);
+/* The client can take no more stdout: close the program's stdout. */
+void bridge_on_output_refused(struct chan *chan);
+
+/* requests.c */
+/* Installs the message callback that rejects forwarding. */
+void requests_attach(struct conn *conn);
+/* Logs and audits a rejected request; detail may be NULL. */
+void requests_audit_rejected(struct conn *conn, const char *request, const char *detail,
+			     const char *reason);
+/* Names the connection whose libssh session the next libssh calls drive,
+ * so log lines libssh writes without a session can be attributed. */
+void requests_set_active(struct conn *conn);
+void requests_forget(struct conn *conn);
+/* Called for every libssh log line, before any filtering by level. */
+void requests_on_libssh_log(int priority, const char *message);
+
+/* liveness.c */
+/* Starts keepalive and idle timers; called once authentication succeeds. */
+int liveness_start(struct conn *conn);
+void liveness_stop(struct conn *conn);
+/* Records that the client sent a packet, if libssh decrypted one. */
+void liveness_after_pump(struct conn *conn);
+/* Records session data in either direction, for IdleTimeout. */
+void liveness_note_data(struct conn *conn);
 
 /* monclient.c */
 int monitor_link_start(struct server *srv);

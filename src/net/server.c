@@ -43,11 +43,18 @@ void server_close_handle(uv_handle_t *handle)
 		uv_close(handle, (uv_close_cb)free);
 }
 
+/* Highest libssh priority passed to rexecd's log. libssh logs at
+ * SSH_LOG_PROTOCOL in any case, because requests.c reads one of those
+ * lines. */
+static int libssh_log_priority = SSH_LOG_WARN;
+
 /* libssh's own lines carry no connection id and mostly describe peer
  * behaviour that the callers report with ids, so they go to debug. */
 static void on_libssh_log(int priority, const char *function, const char *message, void *unused)
 {
-	log_debug("libssh[%d]: %s: %s", priority, function, message);
+	requests_on_libssh_log(priority, message);
+	if (priority <= libssh_log_priority)
+		log_debug("libssh[%d]: %s: %s", priority, function, message);
 }
 
 static int set_bind_option(ssh_bind bind, enum ssh_bind_options_e option, const char *name,
@@ -355,7 +362,8 @@ int server_run(const struct server_params *params)
 		return 1;
 	}
 	ssh_set_log_callback(on_libssh_log);
-	ssh_set_log_level(srv->cfg->log_level >= LOG_LEVEL_DEBUG ? SSH_LOG_INFO : SSH_LOG_WARN);
+	libssh_log_priority = srv->cfg->log_level >= LOG_LEVEL_DEBUG ? SSH_LOG_INFO : SSH_LOG_WARN;
+	ssh_set_log_level(SSH_LOG_PROTOCOL);
 
 	rc = start(srv);
 	if (rc < 0) {

@@ -78,18 +78,19 @@ static bool env_name_is_valid(const char *entry)
 	return *p == '=';
 }
 
-/* Returns true when the entry names a variable init sets itself. */
-static bool env_is_reserved(const char *entry)
+/* Returns true when the entry names a variable init sets itself. TERM is
+ * one only with a PTY, where the pty-req's terminal type wins over an env
+ * request; without a PTY the client's TERM passes. */
+static bool env_is_reserved(const char *entry, bool want_pty)
 {
-	static const char *const reserved[] = {
-	    "HOME=", "USER=", "LOGNAME=", "SHELL=", "PATH=", "TERM="};
+	static const char *const reserved[] = {"HOME=", "USER=", "LOGNAME=", "SHELL=", "PATH="};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(reserved); i++) {
 		if (strncmp(entry, reserved[i], strlen(reserved[i])) == 0)
 			return true;
 	}
-	return false;
+	return want_pty && strncmp(entry, "TERM=", 5) == 0;
 }
 
 /* Builds the session's environment: the fixed variables, TERM for a PTY,
@@ -114,7 +115,7 @@ static int build_env(const struct proto_msg *req, const char *shell, struct sess
 	for (i = 0; i < req->env_count; i++) {
 		if (!env_name_is_valid(req->env[i]))
 			return -EINVAL;
-		if (env_is_reserved(req->env[i]))
+		if (env_is_reserved(req->env[i], req->want_pty))
 			continue;
 		if (!(ex->envp[n++] = strdup(req->env[i])))
 			goto nomem;

@@ -53,3 +53,7 @@ check_PROGRAMS += tests/unit/test_seccomp
 tests_unit_test_seccomp_SOURCES = tests/unit/test_seccomp.c
 tests_unit_test_seccomp_CFLAGS = $(UNIT_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_seccomp_LDADD = $(UNIT_LIBS)
+check_PROGRAMS += tests/unit/test_envcheck
+tests_unit_test_envcheck_SOURCES = tests/unit/test_envcheck.c
+tests_unit_test_envcheck_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_envcheck_LDADD = $(UNIT_LIBS)
