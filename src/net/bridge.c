@@ -277,6 +277,11 @@ static void flush_output(struct chan *chan, struct out_stream *stream)
 		size_t n = stream->len < window ? stream->len : window;
 		int rc;
 
+		/* Set by a callback, possibly inside the write below. */
+		if (stream == &chan->out && chan->output_refused) {
+			stream->len = 0;
+			return;
+		}
 		if (n == 0 || (ssh_get_status(session) & SSH_WRITE_PENDING))
 			return;
 		rc = stream->is_stderr ? ssh_channel_write_stderr(chan->channel, stream->buf, n)
@@ -505,15 +510,22 @@ void bridge_on_opened(struct chan *chan, struct proto_msg *msg)
 	audit_start(chan);
 }
 
-/* sshd does the same on eow@openssh.com: the program gets EPIPE or
- * SIGPIPE on its next write to stdout, as with a local broken pipe, and
- * stderr keeps flowing. */
+/* Called from a libssh callback, so it only records the request;
+ * bridge_step closes the program's stdout. */
 void bridge_on_output_refused(struct chan *chan)
 {
 	if (chan->output_refused || chan->want_pty)
 		return;
 	chan->output_refused = true;
+	chan->conn->dirty = true;
 	chan_log(LOG_LEVEL_DEBUG, chan, "client closed its output: closing the program's stdout");
+}
+
+/* sshd does the same on eow@openssh.com: the program gets EPIPE or
+ * SIGPIPE on its next write to stdout, as with a local broken pipe, and
+ * stderr keeps flowing. */
+static void close_refused_output(struct chan *chan)
+{
 	chan->out.len = 0;
 	chan->out.eof = true;
 	watch_close(&chan->out.watch);
@@ -613,6 +625,8 @@ void bridge_step(struct chan *chan)
 		return;
 	}
 	if (chan->state == CHAN_RUNNING) {
+		if (chan->output_refused && !chan->out.eof)
+			close_refused_output(chan);
 		flush_output(chan, &chan->out);
 		flush_output(chan, &chan->err);
 		/* Client EOF reaches a pipe program as EOF on stdin once every

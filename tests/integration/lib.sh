@@ -173,6 +173,13 @@ rx_sandbox_pids() {
 		'{ uid = $2 < 0 ? $2 + 4294967296 : $2 } uid >= lo && uid < hi { print $1 }'
 }
 
+# Prints "uid FIELD" for each process whose host uid lies in this run's
+# ranges: rx_sandbox_ps FIELD (a ps output field such as comm).
+rx_sandbox_ps() {
+	ps -e -o uid=,"$1"= | awk -v lo="$RX_UID_BASE" -v hi="$((RX_UID_BASE + 64 * 65536))" \
+		'{ uid = $1 < 0 ? $1 + 4294967296 : $1 } uid >= lo && uid < hi { print uid, $2 }'
+}
+
 # Prints sandbox cgroup directories of this rexecd (beneath our own
 # cgroup), or with "parents" the parent cgroup directories themselves.
 rx_cgroup_dirs() {
@@ -281,4 +288,4 @@ rx_audit() {
 
 # rx_wait_for runs its checks in a new bash; these must exist there.
 export RX_UID_BASE RX_CGROUP_NAME
-export -f rx_sandbox_pids rx_cgroup_dirs
+export -f rx_sandbox_pids rx_sandbox_ps rx_cgroup_dirs
