@@ -42,7 +42,8 @@
  *     keeps it to one grant.
  * So one session holds at most about 4 MB, and typically a few KB. A
  * client that sends more than NET_INPUT_HARD_MAX while ignoring the window
- * is disconnected. */
+ * is disconnected. tests/integration/t-flow.sh checks the network
+ * process's peak RSS after 1 GiB each way past a stalling reader. */
 #define NET_PENDING_MAX    (32 * 1024)
 #define NET_INPUT_HARD_MAX (4 * 1024 * 1024)
 
