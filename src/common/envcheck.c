@@ -1,4 +1,5 @@
-/* The environment policy for client "env" requests; see envcheck.h. */
+/* The environment policy for client "env" requests, declared in
+ * envcheck.h. */
 #include "config.h"
 
 #include <string.h>
@@ -7,11 +8,11 @@
 #include "rexec/proto.h"
 #include "rexec/util.h"
 
-/* Names no configuration can accept. The first group is set by rexecd
- * itself. The others change what the shell or the dynamic loader runs:
- * bash reads BASH_ENV (and sh reads ENV) before the command, IFS and the
- * option variables change how it parses, PS4 and PROMPT_COMMAND run code,
- * and the glibc variables load other code or data. */
+/* Names no configuration can accept. rexecd sets the first group itself.
+ * The others change what the shell or the dynamic loader runs. bash reads
+ * BASH_ENV (and sh reads ENV) before the command, and IFS and the option
+ * variables change how it parses. PS4 and PROMPT_COMMAND run code, and
+ * the glibc variables load other code or data. */
 static const char *const denied_names[] = {
     "PATH",
     "HOME",

@@ -388,7 +388,7 @@ static int check_open_request(struct monitor *m, const struct proto_msg *req,
 		snprintf(err, err_len, "invalid terminal type");
 		return -EINVAL;
 	}
-	/* The network process filters env requests too, but its answer is
+	/* The network process filters env requests too, but its check is
 	 * not trusted. */
 	for (size_t i = 0; i < req->env_count; i++) {
 		const char *reason = envcheck_entry(m->cfg, req->env[i]);

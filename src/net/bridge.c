@@ -278,7 +278,7 @@ static void flush_output(struct chan *chan, struct out_stream *stream)
 		int rc;
 
 		/* Set by a callback, possibly inside the write below. */
-		if (stream == &chan->out && chan->output_refused) {
+		if (stream == &chan->out && chan->eow_received) {
 			stream->len = 0;
 			return;
 		}
@@ -512,11 +512,11 @@ void bridge_on_opened(struct chan *chan, struct proto_msg *msg)
 
 /* Called from a libssh callback, so it only records the request;
  * bridge_step closes the program's stdout. */
-void bridge_on_output_refused(struct chan *chan)
+void bridge_on_eow(struct chan *chan)
 {
-	if (chan->output_refused || chan->want_pty)
+	if (chan->eow_received || chan->want_pty)
 		return;
-	chan->output_refused = true;
+	chan->eow_received = true;
 	chan->conn->dirty = true;
 	chan_log(LOG_LEVEL_DEBUG, chan, "client closed its output: closing the program's stdout");
 }
@@ -524,7 +524,7 @@ void bridge_on_output_refused(struct chan *chan)
 /* sshd does the same on eow@openssh.com: the program gets EPIPE or
  * SIGPIPE on its next write to stdout, as with a local broken pipe, and
  * stderr keeps flowing. */
-static void close_refused_output(struct chan *chan)
+static void close_stdout_after_eow(struct chan *chan)
 {
 	chan->out.len = 0;
 	chan->out.eof = true;
@@ -625,8 +625,8 @@ void bridge_step(struct chan *chan)
 		return;
 	}
 	if (chan->state == CHAN_RUNNING) {
-		if (chan->output_refused && !chan->out.eof)
-			close_refused_output(chan);
+		if (chan->eow_received && !chan->out.eof)
+			close_stdout_after_eow(chan);
 		flush_output(chan, &chan->out);
 		flush_output(chan, &chan->err);
 		/* Client EOF reaches a pipe program as EOF on stdin once every

@@ -255,7 +255,7 @@ static char *exec_command_for(const char *path)
 
 /* Only "sftp" exists. It runs SftpServer inside the user's sandbox as the
  * login user, through the login shell as sshd runs subsystems, so file
- * transfer sees exactly what a shell session sees. */
+ * transfer reaches exactly the files a shell session can. */
 static int on_subsystem_request(ssh_session session, ssh_channel channel, const char *subsystem,
 				void *userdata)
 {
@@ -286,8 +286,8 @@ static int on_subsystem_request(ssh_session session, ssh_channel channel, const 
 	return rc;
 }
 
-/* Unknown names get no reply (a signal request asks for none), only a log
- * line, as RFC 4254 section 6.9 leaves unsupported signals to the server. */
+/* Unknown names are only logged. A signal request expects no reply, and
+ * RFC 4254 section 6.9 lets a server ignore signals it does not support. */
 static void on_signal(ssh_session session, ssh_channel channel, const char *name, void *userdata)
 {
 	struct chan *chan = userdata;

@@ -263,7 +263,7 @@ static void on_drain_timeout(uv_timer_t *timer)
 	conn_teardown(timer->data, false);
 }
 
-static int new_timer(struct conn *conn, uv_timer_t **out)
+int conn_timer_new(struct conn *conn, uv_timer_t **out)
 {
 	uv_timer_t *timer = calloc(1, sizeof(*timer));
 	int rc;
@@ -457,7 +457,8 @@ static void set_tcp_options(struct conn *conn)
 
 	/* The kernel drops the connection once sent data stays unacknowledged
 	 * this long, so a vanished peer ends no later than keepalive would
-	 * notice; a frozen one still acknowledges and is left to keepalive. */
+	 * notice. A frozen client's kernel still acknowledges, so keepalive
+	 * catches that one. */
 	if (cfg->client_alive_interval_s == 0)
 		return;
 	limit_ms =
@@ -531,9 +532,9 @@ static int start_watches(struct conn *conn)
 	}
 	conn->poll->data = conn;
 
-	rc = new_timer(conn, &conn->grace_timer);
+	rc = conn_timer_new(conn, &conn->grace_timer);
 	if (rc == 0)
-		rc = new_timer(conn, &conn->drain_timer);
+		rc = conn_timer_new(conn, &conn->drain_timer);
 	if (rc < 0)
 		return rc;
 	if (conn->srv->cfg->login_grace_time_s)

@@ -5,8 +5,8 @@
  * Keepalive: libssh counts every packet it decrypts (ssh_set_counters),
  * and any packet proves the client alive. After each keepalive period of
  * silence rexecd sends a keepalive@openssh.com global request with
- * want_reply set, which every client answers (with FAILURE if it does not
- * know it, RFC 4254 section 4). A client that sends nothing for
+ * want_reply set, to which every client replies (with FAILURE if it does
+ * not know the request, RFC 4254 section 4). A client that sends nothing for
  * ClientAliveInterval x ClientAliveCountMax is disconnected, its sessions
  * are closed and the monitor hangs them up. The period is the interval,
  * or half of it when ClientAliveCountMax is 1, so that the reply has time
@@ -22,9 +22,6 @@
  * (liveness_note_data). Keepalive requests and their replies are not
  * data, so a connection kept alive but unused still ends. */
 #include "config.h"
-
-#include <errno.h>
-#include <stdlib.h>
 
 #include "net-internal.h"
 #include "rexec/audit.h"
@@ -116,19 +113,9 @@ static void on_idle_timer(uv_timer_t *timer)
 
 static int start_timer(struct conn *conn, uv_timer_t **out, uv_timer_cb cb, uint64_t delay_ms)
 {
-	uv_timer_t *timer = calloc(1, sizeof(*timer));
-	int rc;
+	int rc = conn_timer_new(conn, out);
 
-	if (!timer)
-		return -ENOMEM;
-	rc = uv_timer_init(&conn->srv->loop, timer);
-	if (rc < 0) {
-		free(timer);
-		return rc;
-	}
-	timer->data = conn;
-	*out = timer;
-	return uv_timer_start(timer, cb, delay_ms, 0);
+	return rc < 0 ? rc : uv_timer_start(*out, cb, delay_ms, 0);
 }
 
 int liveness_start(struct conn *conn)

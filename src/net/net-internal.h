@@ -48,7 +48,7 @@
 #define NET_INPUT_HARD_MAX (4 * 1024 * 1024)
 
 /* Sent after "SSH-2.0-". The OpenSSH client (up to 10.x) sends
- * eow@openssh.com, which tells that its stdout is gone, only to servers
+ * eow@openssh.com, which reports that its stdout is gone, only to servers
  * whose version starts with "OpenSSH" (compat.c, nchan.c); without it,
  * "ssh host yes | head -1" would never return. The name claims no OpenSSH
  * release, so no scanner matches it to OpenSSH's advisories, and it
@@ -209,7 +209,7 @@ struct chan {
 	size_t spill_off, spill_len; /* unwritten part: spill[spill_off .. spill_len) */
 	size_t leftover_len;         /* client bytes still in libssh's channel buffer */
 	bool input_closed;           /* program stdin closed or broken: discard input */
-	bool output_refused;         /* eow@openssh.com: the client's stdout is gone */
+	bool eow_received;           /* eow@openssh.com: the client's stdout is gone */
 	unsigned rejections_logged;  /* rejected env and signal requests */
 
 	bool client_eof;
@@ -240,6 +240,9 @@ void conn_accept(struct server *srv, int fd);
  * is dead and re-arms the socket watch. conn may be freed on return. */
 void conn_after(struct conn *conn);
 void conn_teardown(struct conn *conn, bool graceful);
+/* Allocates a stopped uv_timer with data = conn; close it with
+ * server_close_handle. */
+int conn_timer_new(struct conn *conn, uv_timer_t **out);
 const char *conn_user_for_log(const struct conn *conn);
 
 /* channel.c */
@@ -259,8 +262,9 @@ int bridge_on_client_data(struct chan *chan, const uint8_t *data, size_t len);
 void bridge_set_winsize(struct chan *chan);
 void bridge_close_fds(struct chan *chan);
 void bridge_audit_end(struct chan *chan, const char *reason);
-/* The client can take no more stdout: close the program's stdout. */
-void bridge_on_output_refused(struct chan *chan);
+/* Records eow@openssh.com: the client can take no more stdout, so the
+ * program's stdout is closed at the next bridge_step. */
+void bridge_on_eow(struct chan *chan);
 
 /* requests.c */
 /* Installs the message callback that rejects forwarding. */

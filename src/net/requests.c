@@ -2,10 +2,9 @@
  * because no server or channel callback covers them: port forwarding
  * (tcpip-forward, direct-tcpip, forwarded-tcpip), X11 (x11-req, x11
  * channels), other channel types and channel requests libssh does not
- * parse. Forwarding is rejected, logged and audited; the client gets
- * libssh's default reply, which is SSH_MSG_REQUEST_FAILURE, a channel
- * request FAILURE or an open failure with reason "administratively
- * prohibited".
+ * parse. Forwarding is rejected, logged and audited. The client gets
+ * libssh's default reply: SSH_MSG_REQUEST_FAILURE, a channel request
+ * FAILURE, or an open failure with reason "administratively prohibited".
  *
  * Agent forwarding (auth-agent-req@openssh.com) never reaches the message
  * callback, so it is recognised from libssh's log line instead (see
@@ -18,8 +17,8 @@
 #include "net-internal.h"
 #include "rexec/audit.h"
 
-/* Rejected requests audited per connection; a client can repeat them at
- * no cost (each connection through an "ssh -D" proxy is one). */
+/* Rejected requests audited per connection, because a client can repeat
+ * them at no cost (each connection through an "ssh -D" proxy is one). */
 #define REJECT_AUDIT_MAX 32
 
 #define FORWARDING_DISABLED "forwarding is disabled"
@@ -148,7 +147,7 @@ static void on_unknown_channel_request(struct conn *conn, ssh_message msg)
 	}
 	if (!chan->want_pty && chan->state == CHAN_RUNNING && banner &&
 	    strncmp(banner, "SSH-2.0-OpenSSH_", 16) == 0) {
-		bridge_on_output_refused(chan);
+		bridge_on_eow(chan);
 		return;
 	}
 	chan_log(LOG_LEVEL_DEBUG, chan, "unknown channel request rejected");
@@ -186,12 +185,12 @@ void requests_attach(struct conn *conn)
 	ssh_set_message_callback(conn->session, on_message, conn);
 }
 
-/* libssh 0.10.6 answers auth-agent-req@openssh.com itself: FAILURE when
- * the channel has no auth_agent_req callback, SUCCESS when it has one
- * (src/channels.c, channel_rcv_request). Setting the callback would tell
- * PuTTY, which asks for a reply, that agent forwarding works. So the
- * request is recognised from libssh's SSH_LOG_PROTOCOL line instead,
- * which comes while the session of active_conn is being driven. */
+/* libssh 0.10.6 replies to auth-agent-req@openssh.com itself: FAILURE
+ * when the channel has no auth_agent_req callback, SUCCESS when it has
+ * one (src/channels.c, channel_rcv_request). Setting the callback would
+ * tell PuTTY, which sets want_reply on its request, that agent forwarding
+ * works. So the request is recognised from libssh's SSH_LOG_PROTOCOL line
+ * instead, which comes while the session of active_conn is being driven. */
 void requests_on_libssh_log(int priority, const char *message)
 {
 	if (priority == SSH_LOG_PROTOCOL && active_conn &&

@@ -79,8 +79,8 @@ static bool env_name_is_valid(const char *entry)
 }
 
 /* Returns true when the entry names a variable init sets itself. TERM is
- * one only with a PTY, where the pty-req's terminal type wins over an env
- * request; without a PTY the client's TERM passes. */
+ * one only with a PTY, because the pty-req's terminal type wins over an
+ * env request. Without a PTY the client's TERM passes. */
 static bool env_is_reserved(const char *entry, bool want_pty)
 {
 	static const char *const reserved[] = {"HOME=", "USER=", "LOGNAME=", "SHELL=", "PATH="};

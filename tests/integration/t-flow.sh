@@ -5,9 +5,9 @@
 # The memory check needs a build without sanitizers, because ASan's
 # shadow memory and quarantine inflate RSS. This file runs the release
 # build in REXEC_BUILD_RELEASE (scripts/test builds build/release and sets
-# it). The bound: the network process starts at about 5 MiB resident
-# (libssh, OpenSSL, libuv; measured on Debian 12, x86_64), and a session
-# may hold about 4 MiB more (see net-internal.h). 16 MiB leaves room for
+# it). The network process starts at about 6 MiB resident with libssh,
+# OpenSSL and libuv loaded (measured on Debian 12, x86_64). A session may
+# add about 4 MiB (see net-internal.h). 16 MiB leaves room for
 # one session and the allocator's slack. Without flow control, a stalled
 # reader would make it grow by up to the whole transfer.
 

@@ -101,8 +101,8 @@ test_killed_client_is_reaped_at_once() {
 test_quiet_live_client_stays_connected() {
 	local out
 	# Three seconds without data: longer than ClientAliveInterval x
-	# ClientAliveCountMax, shorter than IdleTimeout. The client answers
-	# the keepalive requests, which it logs at -v.
+	# ClientAliveCountMax, shorter than IdleTimeout. The client replies
+	# to the keepalive requests, which it logs at -v.
 	out=$(rx_ssh alice -v 'sleep 3; echo still-here' 2> "$RX_DIR/quiet.log")
 	assert_eq "$out" "still-here"
 	assert_contains "$(cat "$RX_DIR/quiet.log")" "client_input_global_request: rtype keepalive@openssh.com want_reply 1"

@@ -9,8 +9,9 @@ integration tests. Run with /usr/bin/python3, which has the package.
 Actions:
   exec COMMAND              copy stdin, stdout and stderr; exit with the
                             remote exit status
-  winsize R C NR NC COMMAND run COMMAND on a PTY of R rows and C columns;
-                            once the output shows "R C", resize it to NR x NC
+  winsize R C NR NC COMMAND run COMMAND on a PTY of R rows and C columns,
+                            and resize it to NR x NC once the output
+                            shows "R C"
   signal NAME COMMAND       send signal NAME once COMMAND prints "ready"
   env NAME=VALUE... -- COMMAND
                             send env requests, then exec COMMAND
@@ -29,7 +30,7 @@ import warnings
 warnings.simplefilter("ignore")  # Debian's cryptography warns about old ciphers
 import asyncssh  # noqa: E402
 
-SFTP_ARITY = {"mkdir": 1, "rmdir": 1, "rm": 1, "put": 2, "get": 2, "rename": 2}
+from sftpops import split_ops  # noqa: E402
 
 
 def report_exit(process):
@@ -104,11 +105,7 @@ async def run_signal(conn, name, command):
 
 async def run_sftp(conn, ops):
     async with conn.start_sftp_client() as sftp:
-        i = 0
-        while i < len(ops):
-            op = ops[i]
-            args = ops[i + 1:i + 1 + SFTP_ARITY[op]]
-            i += 1 + SFTP_ARITY[op]
+        for op, args in split_ops(ops):
             if op == "mkdir":
                 await sftp.mkdir(args[0])
             elif op == "rmdir":

@@ -21,7 +21,7 @@ warnings.simplefilter("ignore")  # Debian's cryptography warns about old ciphers
 import paramiko  # noqa: E402
 import scp  # noqa: E402
 
-SFTP_ARITY = {"mkdir": 1, "rmdir": 1, "rm": 1, "put": 2, "get": 2, "rename": 2}
+from sftpops import split_ops  # noqa: E402
 
 
 def exit_code(status):
@@ -82,11 +82,7 @@ def run_winsize(client, rows, cols, new_rows, new_cols, command):
 
 def run_sftp(client, ops):
     sftp = client.open_sftp()
-    i = 0
-    while i < len(ops):
-        op = ops[i]
-        args = ops[i + 1:i + 1 + SFTP_ARITY[op]]
-        i += 1 + SFTP_ARITY[op]
+    for op, args in split_ops(ops):
         if op == "mkdir":
             sftp.mkdir(args[0])
         elif op == "rmdir":
