@@ -47,12 +47,13 @@
 #define NET_PENDING_MAX    (32 * 1024)
 #define NET_INPUT_HARD_MAX (4 * 1024 * 1024)
 
-/* Sent after "SSH-2.0-". The OpenSSH client (up to 10.x) sends
- * eow@openssh.com, which reports that its stdout is gone, only to servers
- * whose version starts with "OpenSSH" (compat.c, nchan.c); without it,
- * "ssh host yes | head -1" would never return. The name claims no OpenSSH
- * release, so no scanner matches it to OpenSSH's advisories, and it
- * names neither libssh nor a version. */
+/* Sent after "SSH-2.0-". The OpenSSH client sends eow@openssh.com, which
+ * reports that its stdout is gone, only to servers whose version starts
+ * with "OpenSSH" (compat.c and nchan.c, 9.2 and the August 2026 source).
+ * Without that request, "ssh host yes | head -1" would never return. The
+ * name carries no OpenSSH release number, so version-based scanners have
+ * nothing to match against OpenSSH's advisories, and it names neither
+ * libssh nor its version. */
 #define NET_BANNER               "OpenSSH_compatible rexec"
 #define NET_KEY_CHECK_TIMEOUT_MS 5000
 #define NET_CLOSE_DRAIN_MS       2000  /* wait for libssh's output before disconnecting */
