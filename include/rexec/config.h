@@ -59,6 +59,7 @@ struct config {
 	uint32_t max_auth_tries;         /* MaxAuthTries 6 */
 	uint32_t max_sessions;           /* MaxSessions 10: channels per connection */
 	uint32_t max_startups;           /* MaxStartups 100: unauthenticated connections */
+	uint32_t per_source_max_startups; /* PerSourceMaxStartups 10: the same, per client address (0 = no limit) */
 
 	uid_t uid_base;                  /* UidBase 200000: first host uid given to users */
 	uint32_t uid_count;              /* UidsPerUser 65536: ids in each user's range */

@@ -56,6 +56,7 @@ static const struct keyword keywords[] = {
 	{ "MaxAuthTries", VALUE_NUMBER, FIELD(max_auth_tries), 1, UINT32_MAX },
 	{ "MaxSessions", VALUE_NUMBER, FIELD(max_sessions), 1, UINT32_MAX },
 	{ "MaxStartups", VALUE_NUMBER, FIELD(max_startups), 1, UINT32_MAX },
+	{ "PerSourceMaxStartups", VALUE_NUMBER, FIELD(per_source_max_startups), 0, UINT32_MAX },
 	/* Host uids below 65536 belong to ordinary accounts of the host. */
 	{ "UidBase", VALUE_NUMBER, FIELD(uid_base), 65536, UID_MAX_VALID },
 	/* Each range must reach past uid 1000, the login user inside. */
@@ -154,6 +155,7 @@ void config_init(struct config *cfg)
 	cfg->max_auth_tries = 6;
 	cfg->max_sessions = 10;
 	cfg->max_startups = 100;
+	cfg->per_source_max_startups = 10;
 
 	cfg->uid_base = 200000;
 	cfg->uid_count = 65536;

@@ -410,25 +410,60 @@ void conn_after(struct conn *conn)
 
 /* ---- setup and teardown ---- */
 
-static void describe_peer(struct conn *conn)
+/* Writes the peer's numeric address ("unknown" if it has none) and port. */
+static void format_peer(int fd, char *addr, size_t addr_len, unsigned *port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	snprintf(conn->addr, sizeof(conn->addr), "unknown");
-	if (getpeername(conn->fd, (struct sockaddr *)&ss, &len) < 0)
+	snprintf(addr, addr_len, "unknown");
+	*port = 0;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
 		return;
 	if (ss.ss_family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
-		inet_ntop(AF_INET, &sin->sin_addr, conn->addr, sizeof(conn->addr));
-		conn->port = ntohs(sin->sin_port);
+		inet_ntop(AF_INET, &sin->sin_addr, addr, (socklen_t)addr_len);
+		*port = ntohs(sin->sin_port);
 	} else if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
-		inet_ntop(AF_INET6, &sin6->sin6_addr, conn->addr, sizeof(conn->addr));
-		conn->port = ntohs(sin6->sin6_port);
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, (socklen_t)addr_len);
+		*port = ntohs(sin6->sin6_port);
 	}
+}
+
+static void describe_peer(struct conn *conn)
+{
+	format_peer(conn->fd, conn->addr, sizeof(conn->addr), &conn->port);
+}
+
+/* Counts the connections from addr that have not authenticated yet. */
+static unsigned unauthenticated_from(struct server *srv, const char *addr)
+{
+	struct conn *conn;
+	unsigned count = 0;
+
+	LIST_FOREACH(conn, &srv->conns, link) {
+		if (conn->counted_unauth && strcmp(conn->addr, addr) == 0)
+			count++;
+	}
+	return count;
+}
+
+/* Logs a refused connection at most once a second, with the number of
+ * refusals since the last line, so a flood cannot flood the log too. */
+static void log_refused(struct server *srv, const char *addr, const char *reason)
+{
+	unsigned long long now = util_now_ms();
+
+	srv->refused_since_log++;
+	if (now - srv->refused_log_ms < 1000)
+		return;
+	log_warn("connection from %s refused: %s (%u refused since the last message)", addr,
+		 reason, srv->refused_since_log);
+	srv->refused_log_ms = now;
+	srv->refused_since_log = 0;
 }
 
 static void set_tcp_options(struct conn *conn)
@@ -566,12 +601,22 @@ static struct conn *conn_new(struct server *srv, int fd)
 
 void conn_accept(struct server *srv, int fd)
 {
+	char addr[INET6_ADDRSTRLEN];
+	unsigned port;
 	struct conn *conn;
 	int rc;
 
+	/* A single client holding MaxStartups idle connections would lock
+	 * everyone else out; PerSourceMaxStartups caps each address first. */
+	format_peer(fd, addr, sizeof(addr), &port);
+	if (srv->cfg->per_source_max_startups &&
+	    unauthenticated_from(srv, addr) >= srv->cfg->per_source_max_startups) {
+		log_refused(srv, addr, "PerSourceMaxStartups reached");
+		close(fd);
+		return;
+	}
 	if (srv->cfg->max_startups && srv->unauth_count >= srv->cfg->max_startups) {
-		log_warn("connection refused: %u unauthenticated connections (MaxStartups %u)",
-			 srv->unauth_count, srv->cfg->max_startups);
+		log_refused(srv, addr, "MaxStartups reached");
 		close(fd);
 		return;
 	}

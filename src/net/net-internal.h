@@ -107,6 +107,8 @@ struct server {
 	LIST_HEAD(, conn) conns;
 	unsigned conn_count;
 	unsigned unauth_count; /* connections not yet authenticated (MaxStartups) */
+	unsigned refused_since_log;        /* connections refused since the last log line */
+	unsigned long long refused_log_ms; /* when that line was written */
 	unsigned next_conn_id;
 	uint32_t next_request_id;
 

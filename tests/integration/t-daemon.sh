@@ -1,7 +1,7 @@
 # Daemon behaviour: configuration checks, host key, algorithms, limits.
 
 rx_setup_file() {
-	rx_start "LoginGraceTime 2" || return 1
+	rx_start "LoginGraceTime 2" "PerSourceMaxStartups 3" || return 1
 	rx_user alice
 }
 
@@ -118,4 +118,24 @@ test_daemon_survives_garbage_before_kex() {
 	timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RX_PORT; head -c 4096 /dev/urandom >&3; cat <&3 > /dev/null" || true
 	timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RX_PORT; printf 'SSH-2.0-x\r\n' >&3; head -c 100000 /dev/zero >&3; cat <&3 > /dev/null" || true
 	rx_ssh alice true
+}
+
+test_per_source_limit_keeps_others_in() {
+	local pids=() i banner
+	# Three idle connections from 127.0.0.1 use up that address's share
+	# until LoginGraceTime (2 s here) drops them.
+	for i in 1 2 3; do
+		timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RX_PORT; sleep 5" &
+		pids+=($!)
+	done
+	sleep 0.5
+	banner=$(timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$RX_PORT; head -c 8 <&3" || true)
+	# Another address still gets in.
+	local status=0
+	rx_ssh alice -o BindAddress=127.0.0.2 true || status=$?
+	kill "${pids[@]}" 2> /dev/null || true
+	wait "${pids[@]}" 2> /dev/null || true
+	assert_eq "$banner" "" "a fourth connection from 127.0.0.1 must be closed at once"
+	assert_eq "$status" 0 "a login from 127.0.0.2 must succeed"
+	assert_contains "$(cat "$RX_DIR/rexecd.log")" "PerSourceMaxStartups reached"
 }

@@ -909,6 +909,7 @@ static void test_config_session_keyword_defaults(void **state)
 	assert_int_equal(f->cfg.client_alive_interval_s, 15);
 	assert_int_equal(f->cfg.client_alive_count_max, 3);
 	assert_int_equal(f->cfg.idle_timeout_s, 0);
+	assert_int_equal(f->cfg.per_source_max_startups, 10);
 	assert_true(config_env_accepted(&f->cfg, "LANG"));
 	assert_true(config_env_accepted(&f->cfg, "LC_ALL"));
 	assert_true(config_env_accepted(&f->cfg, "TZ"));
