@@ -404,6 +404,9 @@ static void fail_start(struct chan *chan, const char *message)
 	int len;
 
 	chan_log(LOG_LEVEL_WARN, chan, "session start failed: %s", message);
+	audit_event("session_failed", AUDIT_INT, "conn", (long long)chan->conn->id, AUDIT_STR,
+		    "user", chan->conn->user, AUDIT_STR, "source", chan->conn->addr, AUDIT_STR,
+		    "kind", chan_kind(chan), AUDIT_STR, "reason", message, AUDIT_END);
 	len = snprintf((char *)chan->err.buf, NET_PENDING_MAX, "rexec: %s\r\n", message);
 	chan->err.len = len < 0 ? 0 : (size_t)len;
 	chan->out.eof = chan->err.eof = true;

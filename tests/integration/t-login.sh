@@ -182,3 +182,19 @@ test_init_hides_host_command_line() {
 	assert_not_contains "$out" "$RX_DIR"
 	assert_not_contains "$out" "rexecd"
 }
+
+test_failed_sandbox_setup_ends_only_that_session() {
+	rx_user dave
+	# A home image that is not root's is refused, so dave's sandbox
+	# cannot start; the gateway and other users must not notice.
+	mkdir -p "$RX_DIR/state/homes"
+	truncate -s 1M "$RX_DIR/state/homes/dave.img"
+	chown 12345 "$RX_DIR/state/homes/dave.img"
+	local status=0 err
+	err=$(rx_ssh dave true 2>&1) || status=$?
+	assert_eq "$status" 1
+	assert_contains "$err" "rexec: "
+	rx_ssh alice true
+	assert_contains "$(rx_audit session_failed)" '"user":"dave"'
+	kill -0 "$(cat "$RX_DIR/rexecd.pid")"
+}
