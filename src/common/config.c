@@ -723,7 +723,7 @@ static int tier_slot(struct config *cfg, const char *name, struct config_tier **
 static int add_tier(struct config *cfg, char *text, const struct line_ctx *ctx)
 {
 	struct config_tier tier = builtin_tier;
-	struct config_tier *slot;
+	struct config_tier *slot = NULL;
 	char *save = NULL;
 	char *name = strtok_r(text, " \t\r\n\f\v", &save);
 	char *setting;

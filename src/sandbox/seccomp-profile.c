@@ -588,9 +588,9 @@ static int parse_syscall_entry(struct reader *reader, struct json_object *entry,
 {
 	struct scmp_arg_cmp cmps[SYSCALL_ARGS_MAX];
 	struct json_object *names, *single;
-	unsigned count;
+	unsigned count = 0;
 	uint32_t action;
-	bool applies;
+	bool applies = false;
 	size_t i;
 	int r;
 
