@@ -129,10 +129,10 @@ static size_t utf8_sequence_length(const unsigned char *p)
 	return len;
 }
 
-/* Appends s as a JSON string. Control characters and bytes that are not
- * part of well-formed UTF-8 are escaped (the latter as \u00XX of the
- * byte), so a client cannot break the line structure with the user name
- * or command it sends; well-formed UTF-8 is kept as it is. */
+/* Appends s as a JSON string. Control characters are escaped, and so are
+ * bytes outside well-formed UTF-8 (as \u00XX of the byte). A client thus
+ * cannot break the line structure with the user name or command it sends.
+ * Well-formed UTF-8 is kept as it is. */
 static void line_add_json_string(struct line *l, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -64,10 +64,10 @@ int log_level_parse(const char *text, enum log_level *level)
 	return -EINVAL;
 }
 
-/* Copies text into out with control characters written as \xNN, so a
+/* Copies text into out with control characters written as \xNN. A
  * client-chosen string (a user name, libssh's copy of the client's
- * algorithm list) can neither start a forged log line nor send terminal
- * escapes to whoever reads the log. */
+ * algorithm list) can then neither start a forged log line nor send
+ * terminal escape sequences to the terminal that displays the log. */
 static void escape_controls(const char *text, char *out, size_t out_len)
 {
 	size_t used = 0;

@@ -177,7 +177,7 @@ static void box_check_limits(struct mon_sandbox *box)
 	box->audited = now;
 }
 
-/* Ends the sandbox and forgets every session in it. */
+/* Ends the sandbox and frees the records of every session in it. */
 static void box_destroy(struct monitor *m, struct mon_sandbox *box)
 {
 	struct mon_session **p = &m->sessions;
@@ -361,7 +361,7 @@ static void handle_key_check(struct monitor *m, struct proto_msg *req)
 
 	r = proto_send(m->net_key_fd, &reply);
 	if (r < 0)
-		log_error("cannot answer a key check: %s", strerror(-r));
+		log_error("cannot send a key check result: %s", strerror(-r));
 }
 
 static int check_open_request(struct monitor *m, const struct proto_msg *req,

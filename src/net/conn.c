@@ -452,7 +452,8 @@ static unsigned unauthenticated_from(struct server *srv, const char *addr)
 }
 
 /* Logs a refused connection at most once a second, with the number of
- * refusals since the last line, so a flood cannot flood the log too. */
+ * refusals since the last line, so a flood of connections does not also
+ * fill the log. */
 static void log_refused(struct server *srv, const char *addr, const char *reason)
 {
 	unsigned long long now = util_now_ms();
