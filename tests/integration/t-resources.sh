@@ -6,6 +6,7 @@ rx_setup_file() {
 		"Tier grown memory=64M pids=64 home=128M" || return 1
 	rx_user calm
 	rx_user bomber tiny
+	rx_user bomber256
 	rx_user hog tiny
 	rx_user filler tiny
 	rx_user grower tiny
@@ -26,23 +27,34 @@ except OSError as e:
 time.sleep(4)
 print("bomb done", flush=True)'
 
-test_fork_bomb_stops_at_pids_limit() {
-	local out=$RX_DIR/bomb.out
-	rx_ssh_bg bomber "timeout 30 python3 -c '$FORK_BOMB'" > "$out" 2>&1
+# Runs the bomb as USER, whose tier TIER allows LIMIT pids, and checks
+# that fork fails just below LIMIT (init and the shell use a few), that
+# another user logs in meanwhile, and that the hit is audited.
+check_fork_bomb() {
+	local user=$1 tier=$2 limit=$3 out=$RX_DIR/bomb.$1.out
+	rx_ssh_bg "$user" "timeout 30 python3 -c '$FORK_BOMB'" > "$out" 2>&1
 	rx_wait_for 20 grep -q "fork failed" "$out"
 	# While the bomb keeps its sandbox at the limit, other users log in.
 	assert_eq "$(rx_ssh calm 'echo still here')" "still here"
 	wait "$RX_BG_PID" || true
 	local n
 	n=$(sed -n 's/^fork failed after \([0-9]*\): errno 11$/\1/p' "$out")
-	[ -n "$n" ] && [ "$n" -lt 64 ] && [ "$n" -gt 40 ] || {
-		echo "# expected fork to fail with EAGAIN after 40-63 forks: $(cat "$out")" >&2
+	[ -n "$n" ] && [ "$n" -lt "$limit" ] && [ "$n" -gt $((limit - 24)) ] || {
+		echo "# expected fork to fail with EAGAIN after $((limit - 23))-$((limit - 1)) forks: $(cat "$out")" >&2
 		return 1
 	}
 	assert_contains "$(cat "$out")" "bomb done"
-	rx_wait_for 5 bash -c "grep -q '\"event\":\"pids_limit\".*\"user\":\"bomber\"' '$RX_DIR/audit.jsonl'"
-	assert_contains "$(rx_audit pids_limit)" '"tier":"tiny"'
-	assert_eq "$(rx_ssh bomber 'echo again')" "again"
+	rx_wait_for 5 bash -c "grep -q '\"event\":\"pids_limit\".*\"user\":\"$user\"' '$RX_DIR/audit.jsonl'"
+	assert_contains "$(rx_audit pids_limit | grep "\"user\":\"$user\"")" "\"tier\":\"$tier\""
+	assert_eq "$(rx_ssh "$user" 'echo again')" "again"
+}
+
+test_fork_bomb_stops_at_pids_limit() {
+	check_fork_bomb bomber tiny 64
+}
+
+test_fork_bomb_stops_at_default_256() {
+	check_fork_bomb bomber256 default 256
 }
 
 test_memory_hog_is_oom_killed_and_audited() {
