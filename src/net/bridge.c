@@ -508,6 +508,7 @@ void bridge_on_opened(struct chan *chan, struct proto_msg *msg)
 		return;
 	}
 	chan->state = CHAN_RUNNING;
+	liveness_note_data(chan->conn);
 	if (chan->winsize_pending)
 		bridge_set_winsize(chan);
 	audit_start(chan);

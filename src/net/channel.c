@@ -318,7 +318,9 @@ static int on_data(ssh_session session, ssh_channel channel, void *data, uint32_
 	 * libssh 0.10.6 still delivers DATA that arrives after CLOSE. */
 	if (is_stderr || chan->client_closed)
 		return (int)len;
-	liveness_note_data(chan->conn);
+	/* Only bytes for a running program count as session data. */
+	if (len > 0 && chan->state == CHAN_RUNNING)
+		liveness_note_data(chan->conn);
 	return bridge_on_client_data(chan, data, len);
 }
 
@@ -401,8 +403,9 @@ ssh_channel chan_open(struct conn *conn)
 	}
 	LIST_INSERT_HEAD(&conn->chans, chan, link);
 	conn->chan_count++;
-	/* A new session counts as use of the connection for IdleTimeout. */
-	liveness_note_data(conn);
+	/* Opening a channel is not use for IdleTimeout: a client could
+	 * otherwise hold an idle connection by opening and closing empty
+	 * channels. A session that starts is (bridge_on_opened). */
 	return chan->channel;
 }
 

@@ -135,3 +135,33 @@ test_client_input_resets_idle_timeout() {
 	out=$( (for i in 1 2 3 4 5 6; do echo "$i"; sleep 1; done) | rx_ssh alice 'cat > /dev/null; echo done')
 	assert_eq "$out" "done"
 }
+
+test_empty_channels_do_not_reset_idle_timeout() {
+	local out
+	# Opening and closing a channel every second starts no session, so
+	# the connection must still end after IdleTimeout (4 s here).
+	out=$(timeout 20 /usr/bin/python3 - "$RX_PORT" "$RX_DIR/keys/alice" <<'PY'
+import sys, time, warnings
+warnings.simplefilter("ignore")
+import paramiko
+port, key = int(sys.argv[1]), sys.argv[2]
+t = paramiko.Transport(("127.0.0.1", port))
+t.connect(username="alice", pkey=paramiko.Ed25519Key.from_private_key_file(key))
+start = time.monotonic()
+try:
+    while t.is_active() and time.monotonic() - start < 12:
+        t.open_session().close()
+        time.sleep(1)
+except Exception:
+    pass
+print("active" if t.is_active() else "dropped after %.0f s" % (time.monotonic() - start))
+PY
+)
+	assert_contains "$out" "dropped after"
+	local seconds=${out##* after }
+	seconds=${seconds% s}
+	[ "$seconds" -ge 3 ] && [ "$seconds" -le 7 ] || {
+		echo "# dropped after $seconds s, expected about 4" >&2
+		return 1
+	}
+}
