@@ -37,10 +37,10 @@ static void usage(FILE *out)
 		CONFIG_DEFAULT_PATH);
 }
 
-/* Each connection costs the network process two fds (the socket and
- * libssh's duplicate of it), so the default soft limit of 1024 would cap
- * it near 500 connections; use the hard limit instead. Sandboxes set their
- * own, lower limit. */
+/* Raises the soft open-file limit to the hard one. Each connection costs
+ * the network process two fds (the socket and libssh's duplicate of it),
+ * so the usual soft limit of 1024 would cap it near 500 connections.
+ * Sandboxes set their own, lower limit. */
 static void raise_fd_limit(void)
 {
 	struct rlimit limit;

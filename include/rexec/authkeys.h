@@ -21,9 +21,9 @@ struct authkey {
 };
 
 /* Parses one line: [options] type base64 [comment]. The type must be one
- * Rexec accepts (ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa of at least
- * 2048 bits, and the sk- variants; no certificates), the base64 must be
- * canonical and the blob's own type name must match. Returns 0, -ENODATA
+ * Rexec accepts: ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa of at least
+ * 2048 bits, and the sk- variants, but no certificates. The base64 must be
+ * canonical, and the blob's own type name must match. Returns 0, -ENODATA
  * for a blank or comment line, -ENOMEM, or -EINVAL with a reason in err.
  * On error key is left zeroed, so authkey_free is optional. */
 int authkey_parse(const char *line, struct authkey *key, char *err, size_t err_len);

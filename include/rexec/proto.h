@@ -5,7 +5,7 @@
  * PROTO_MSG_MAX bytes: a u32 type followed by exactly the fields that type
  * carries (see proto.c), in a fixed order. File descriptors travel as
  * SCM_RIGHTS on the same datagram. proto_recv checks every length, the
- * field set, trailing bytes and the number of fds; the receiver must still
+ * field set, trailing bytes and the number of fds. The receiver must still
  * check values (user names, ids) against its own state, because the peer
  * may be compromised. */
 #ifndef REXEC_PROTO_H

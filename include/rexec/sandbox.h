@@ -1,9 +1,10 @@
 /* Per-user sandboxes, as seen by the monitor.
  *
  * sandbox_create clones a process into new user, mount, pid, net, uts, ipc
- * and cgroup namespaces, maps the user's host uid range, places it in the
- * user's cgroup and waits until that process (the sandbox init, pid 1 in
- * the sandbox) has built the filesystem and reported PROTO_READY. From then
+ * and cgroup namespaces, maps the user's host uid range and places it in
+ * the user's cgroup. It then waits until that process (the sandbox init,
+ * pid 1 in the sandbox) has built the filesystem and reported PROTO_READY.
+ * From then
  * on the monitor talks to init over sandbox->control_fd with proto.h
  * messages: PROTO_SPAWN starts a session (init forks it and answers
  * PROTO_SPAWNED with the PTY master or pipe fds), PROTO_KILL signals a

@@ -19,8 +19,9 @@ struct server_params {
 	int monitor_fd;       /* async link: session open/opened/exited/close */
 	int monitor_key_fd;   /* sync link: key check request, then result */
 	const char *host_key_path;
-	/* What the process drops to once its listeners and links are set up
-	 * (privdrop.h). NULL keeps root: only for test harnesses. */
+	/* Unprivileged identity and chroot that the process switches to once
+	 * its listeners and links are set up (privdrop.h). NULL keeps root,
+	 * for test harnesses only. */
 	const struct privdrop_target *privdrop;
 };
 

@@ -170,9 +170,9 @@ static int prepare_dir(const struct home_params *p, char *err, size_t err_len)
 /* Clones the directory into a detached mount, nosuid and nodev. */
 static int clone_dir(int dir_fd, const char *path, char *err, size_t err_len)
 {
-	/* A clone keeps the source's peer group; on a host where / is shared
+	/* A clone keeps the source's peer group. On a host where / is shared
 	 * (systemd), mounts would then propagate between the host's copy of
-	 * the home and the sandbox's. Private cuts both directions. */
+	 * the home and the sandbox's, so the clone is made private. */
 	struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 				  .propagation = MS_PRIVATE};
 	cleanup_close int tree_fd = open_tree(

@@ -582,19 +582,31 @@ static int retire_range(struct store *st, const struct store_user *user)
 	return write_retired(st, retired, n, user->name, user);
 }
 
-int store_user_add(struct store *st, const char *name, const char *tier, struct store_user *out)
+/* Checks name and tier (NULL is valid), takes the store's write lock and
+ * reads the user's record into user, with store_user_get's result in
+ * *get_result. Returns the lock fd or a negative errno. */
+static int lock_and_read_user(struct store *st, const char *name, const char *tier,
+			      struct store_user *user, int *get_result)
 {
-	cleanup_close int lock = -1;
-	struct store_user user;
-	int r;
+	int lock;
 
 	if (!username_is_valid(name) || !tier_is_valid(tier))
 		return -EINVAL;
 	lock = lock_store(st);
+	if (lock >= 0)
+		*get_result = store_user_get(st, name, user);
+	return lock;
+}
+
+int store_user_add(struct store *st, const char *name, const char *tier, struct store_user *out)
+{
+	cleanup_close int lock = -1;
+	struct store_user user;
+	int r = 0;
+
+	lock = lock_and_read_user(st, name, tier, &user, &r);
 	if (lock < 0)
 		return lock;
-
-	r = store_user_get(st, name, &user);
 	if (r == 0)
 		return -EEXIST;
 	if (r != -ENOENT)
@@ -628,15 +640,11 @@ int store_user_set_tier(struct store *st, const char *name, const char *tier)
 {
 	cleanup_close int lock = -1;
 	struct store_user user;
-	int r;
+	int r = 0;
 
-	if (!username_is_valid(name) || !tier_is_valid(tier))
-		return -EINVAL;
-	lock = lock_store(st);
+	lock = lock_and_read_user(st, name, tier, &user, &r);
 	if (lock < 0)
 		return lock;
-
-	r = store_user_get(st, name, &user);
 	if (r < 0)
 		return r;
 	snprintf(user.tier, sizeof(user.tier), "%s", tier ? tier : "");
@@ -647,15 +655,11 @@ int store_user_del(struct store *st, const char *name)
 {
 	cleanup_close int lock = -1;
 	struct store_user user;
-	int r;
+	int r = 0;
 
-	if (!username_is_valid(name))
-		return -EINVAL;
-	lock = lock_store(st);
+	lock = lock_and_read_user(st, name, NULL, &user, &r);
 	if (lock < 0)
 		return lock;
-
-	r = store_user_get(st, name, &user);
 	if (r < 0 && r != -EBADMSG)
 		return r;
 	/* The range is retired before anything is removed, so an interrupted
